@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LdnPortalConfig(AppConfig):
+    name = "ldn_portal"
+    verbose_name = "LDN Portal"
