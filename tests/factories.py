@@ -1,0 +1,68 @@
+"""Small helpers that build realistic objects for tests (no JSON fixtures)."""
+
+import datetime
+import itertools
+
+from django.contrib.auth.models import Group, User
+from django.utils.text import slugify
+
+from articles.models import Article, ArticleAuthor, Author, Disclaimer, Source, Topic
+
+_counter = itertools.count(1)
+
+
+def make_topic(name=None, **fields):
+    name = name or f"Topic {next(_counter)}"
+    return Topic.objects.create(name=name, slug=fields.pop("slug", slugify(name)), **fields)
+
+
+def make_author(name=None, **fields):
+    name = name or f"Author {next(_counter)}"
+    fields.setdefault("credentials", "patient advocate")
+    return Author.objects.create(name=name, slug=fields.pop("slug", slugify(name)), **fields)
+
+
+def default_disclaimer():
+    return Disclaimer.objects.default() or Disclaimer.objects.create(
+        name="General medical disclaimer",
+        text="For information only; not a replacement for advice from your own doctor.",
+        is_default=True,
+    )
+
+
+def make_article(title=None, *, topics=(), authors=None, sources=1, by=None, **fields):
+    """A complete draft article with one saved version (ready to pass the publish checklist)."""
+    title = title or f"Article {next(_counter)}"
+    fields.setdefault("summary", f"A short summary of {title}.")
+    fields.setdefault("body", f"<p>The body of {title}.</p>")
+    fields.setdefault("last_reviewed", datetime.date(2026, 1, 15))
+    fields.setdefault("disclaimer", default_disclaimer())
+    article = Article.objects.create(title=title, slug=fields.pop("slug", slugify(title)), **fields)
+    article.topics.set(topics)
+    for order, author in enumerate(authors if authors is not None else [make_author()]):
+        ArticleAuthor.objects.create(article=article, author=author, order=order)
+    for number in range(sources):
+        Source.objects.create(
+            article=article,
+            order=number,
+            title=f"Source {number + 1} for {title}",
+            publisher="Journal of Examples",
+            url=f"https://example.org/source-{number + 1}",
+        )
+    article.save_version(by=by)
+    return article
+
+
+def make_live_article(title=None, **kwargs):
+    article = make_article(title, **kwargs)
+    article.publish(by=kwargs.get("by"))
+    return article
+
+
+def make_staff(username, *groups, superuser=False):
+    user = User.objects.create_user(
+        username, password="correct horse battery staple", is_staff=True, is_superuser=superuser
+    )
+    for name in groups:
+        user.groups.add(Group.objects.get(name=name))
+    return user
