@@ -1,0 +1,5 @@
+"""Demo reader questions for a fresh install, so the dashboard has a story. Idempotent."""
+
+
+def load(stdout):
+    """Create the demo inquiries unless they exist."""
