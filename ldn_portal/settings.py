@@ -6,9 +6,11 @@ The README's configuration table lists every variable.
 """
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF, UNSAFE_EVAL, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -44,6 +46,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "ckeditor",
     "ckeditor_uploader",
+    "csp",
+    "axes",
     "ldn_portal",
     "articles",
     "inquiries",
@@ -51,6 +55,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "ldn_portal.security.ContentSecurityPolicyMiddleware",
+    "ldn_portal.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -59,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ldn_portal.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes requires: it turns a flagged login attempt into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ldn_portal.urls"
@@ -75,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ldn_portal.context_processors.site",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -144,9 +153,77 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Security headers (ldn_portal/security.py; SECURITY.md says which threat each answers) --------
+# Public pages: nothing but our own files, no inline script or style, never framed. Templates
+# that truly need an inline script use nonce="{{ CSP_NONCE }}"; the nonce is only sent then.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# The admin and the editor: CKEditor 4 needs inline script, eval and inline styles, and frames
+# its own upload responses (see ContentSecurityPolicyMiddleware). Still nothing from elsewhere.
+CSP_STAFF_AREA_PREFIXES = ["/admin/", "/ckeditor/"]
+STAFF_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, UNSAFE_INLINE, UNSAFE_EVAL],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
+    }
+}
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer", "autoplay", "camera", "display-capture", "geolocation", "gyroscope",
+        "interest-cohort", "magnetometer", "microphone", "midi", "payment", "usb",
+    )
+}  # fmt: skip
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Login lockout (django-axes) --------------------------------------------------------------
+# Five failed sign-ins for one user name from one address lock that pair for 15 minutes.
+# Keyed on the pair so an attacker cannot lock a colleague out from elsewhere.
+AUTHENTICATION_BACKENDS = [
+    "ldn_portal.security.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "ldn_portal.security.lockout_response"
+# Keep only what the lockout needs: the failure counts, no log of every successful sign-in
+# and no second per-failure log. Logged lockouts leave out user names and addresses.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "ldn_portal.security.client_ip_address"
+# How many proxies in front of gunicorn append to X-Forwarded-For (0: use the socket address).
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+
 # Uploads: keep requests bounded; image-specific limits live in the articles app.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Every uploaded image is checked against these (articles/uploads.py).
+IMAGE_UPLOAD_MAX_BYTES = env.int("LDN_IMAGE_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
+IMAGE_UPLOAD_MAX_PIXELS = env.int("LDN_IMAGE_UPLOAD_MAX_PIXELS", default=40_000_000)
 
 # E-mail: the console in development; production sets an SMTP URL.
 EMAIL_CONFIG = env.email_url("DJANGO_EMAIL_URL", default="consolemail://")
