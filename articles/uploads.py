@@ -1,7 +1,208 @@
 """Checks every uploaded image before it is stored: real image, size and pixel limits,
-metadata removed, random file name."""
+metadata removed, random file name.
+
+An upload is only ever stored as a fresh encoding of its pixels, so whatever else the
+original carried (GPS position in EXIF, XMP, comments, a hidden archive or script) is gone
+even if a check here missed it. The checks exist so staff get a clear reason instead.
+"""
+
+import io
+import re
+import uuid
+import warnings
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ACCEPTED = "JPEG, PNG, WebP or GIF"
+
+# Leading bytes of each accepted format, and what a well-formed file of it ends with.
+_MAGIC = {
+    "JPEG": (b"\xff\xd8\xff",),
+    "PNG": (b"\x89PNG\r\n\x1a\n",),
+    "GIF": (b"GIF87a", b"GIF89a"),
+}
+_EXTENSIONS = {
+    "JPEG": {".jpg", ".jpeg", ".jpe", ".jfif"},
+    "PNG": {".png"},
+    "GIF": {".gif"},
+    "WEBP": {".webp"},
+}
+# What each format is stored as. A GIF keeps its first frame only, as a PNG.
+_OUTPUT = {"JPEG": ("JPEG", "jpg"), "PNG": ("PNG", "png"), "GIF": ("PNG", "png"),
+           "WEBP": ("WEBP", "webp")}  # fmt: skip
+# Markup that turns an image into something a browser might run if it ever sniffed it. The tag
+# must be followed by a tag-ending character, which keeps chance matches in compressed pixel
+# data rare; a refused photo passes once re-saved, and the re-encoding below is the real guard.
+_MARKUP = re.compile(rb"<(?:script|svg|html|iframe|body|\?php|!doctype)[\s/>]", re.IGNORECASE)
+
+# Pillow's own guard (a warning above the limit, an error at twice it) backs up ours.
+Image.MAX_IMAGE_PIXELS = settings.IMAGE_UPLOAD_MAX_PIXELS
+
+
+def _megabytes(size):
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def _sniff_format(data):
+    for name, prefixes in _MAGIC.items():
+        if data.startswith(prefixes):
+            return name
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    return None
+
+
+def _ends_cleanly(image_format, data):
+    """True when nothing follows the format's end marker (where archives hide in polyglots)."""
+    if image_format == "JPEG":
+        return data.endswith(b"\xff\xd9")
+    if image_format == "PNG":
+        return data.endswith(b"IEND\xaeB`\x82")
+    if image_format == "GIF":
+        return data.endswith(b"\x3b")
+    return int.from_bytes(data[4:8], "little") + 8 == len(data)
+
+
+def _check_bytes(data, name):
+    if not data:
+        raise ValidationError("The file is empty.", code="empty")
+    if _sniff_format(data) is None and re.search(rb"<svg[\s>]", data[:4096], re.IGNORECASE):
+        raise ValidationError(
+            f"SVG images are not accepted, because they can carry scripts. "
+            f"Please upload a {ACCEPTED} image.",
+            code="svg",
+        )
+    image_format = _sniff_format(data)
+    if image_format is None:
+        raise ValidationError(
+            f"This file is not a {ACCEPTED} image. Please upload a photo or picture in one "
+            f"of those formats.",
+            code="not_an_image",
+        )
+    extension = PurePath(name or "").suffix.lower()
+    known = set().union(*_EXTENSIONS.values())
+    if extension in known and extension not in _EXTENSIONS[image_format]:
+        raise ValidationError(
+            f"The file is named '{extension}' but is really a {image_format} image. Rename it "
+            f"or save it again in the right format.",
+            code="wrong_extension",
+        )
+    if _MARKUP.search(data):
+        raise ValidationError(
+            "This image contains web page code (HTML or script) and was refused. Open it in "
+            "an image editor, save it again and upload the new copy.",
+            code="markup",
+        )
+    return image_format
+
+
+def _open_verified(data, image_format):
+    """Open, verify and fully decode the image; translate every failure into a message."""
+    limit = settings.IMAGE_UPLOAD_MAX_PIXELS
+    too_big = ValidationError(
+        f"The image has too many pixels (the limit is {limit / 1_000_000:g} million). "
+        f"Please make it smaller and upload it again.",
+        code="too_many_pixels",
+    )
+    broken = ValidationError(
+        "The image is damaged or incomplete (perhaps the upload was cut off). "
+        "Please upload it again.",
+        code="broken",
+    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                # Pillow calls multi-picture JPEGs from some phone cameras "MPO".
+                if probe.format not in {image_format, "MPO" if image_format == "JPEG" else None}:
+                    raise broken
+                if probe.width * probe.height > limit:
+                    raise too_big
+                probe.verify()
+            image = Image.open(io.BytesIO(data))
+            image.seek(0)
+            image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise too_big from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise broken from None
+    return image
+
+
+def _reencode(image, image_format):
+    """Fresh pixels only: orientation applied, every metadata block (EXIF, XMP, ICC) dropped."""
+    image = ImageOps.exif_transpose(image)
+    output_format, extension = _OUTPUT[image_format]
+    has_alpha = image.mode in {"RGBA", "LA", "PA"} or "transparency" in image.info
+    if output_format == "JPEG":
+        mode = "L" if image.mode == "L" else "RGB"
+    else:
+        mode = "RGBA" if has_alpha else ("L" if image.mode == "L" else "RGB")
+    converted = image.convert(mode)
+    clean = Image.frombytes(mode, converted.size, converted.tobytes())
+    buffer = io.BytesIO()
+    options = {"quality": 90} if output_format in {"JPEG", "WEBP"} else {}
+    clean.save(buffer, format=output_format, **options)
+    return ContentFile(buffer.getvalue(), name=f"{uuid.uuid4().hex}.{extension}")
 
 
 def clean_uploaded_image(uploaded_file):
-    """Return a safe copy of `uploaded_file`, or raise ValidationError with a clear message."""
-    return uploaded_file
+    """Return a safe copy of `uploaded_file`, or raise ValidationError with a clear message.
+
+    Accepts JPEG, PNG, WebP and GIF (first frame) within IMAGE_UPLOAD_MAX_BYTES and
+    IMAGE_UPLOAD_MAX_PIXELS. The copy is re-encoded from pixels, upright, with no metadata,
+    under a random name (uuid4 hex plus the format's extension).
+    """
+    limit = settings.IMAGE_UPLOAD_MAX_BYTES
+    size = getattr(uploaded_file, "size", None)
+    if size is not None and size > limit:
+        raise ValidationError(
+            f"The file is {_megabytes(size)}; the limit is {_megabytes(limit)}. "
+            f"Please upload a smaller image.",
+            code="too_large",
+        )
+    uploaded_file.seek(0)
+    data = uploaded_file.read(limit + 1)
+    if len(data) > limit:
+        raise ValidationError(
+            f"The file is larger than the limit of {_megabytes(limit)}. "
+            f"Please upload a smaller image.",
+            code="too_large",
+        )
+    image_format = _check_bytes(data, getattr(uploaded_file, "name", ""))
+    image = _open_verified(data, image_format)
+    if not _ends_cleanly(image_format, data):
+        image.close()
+        raise ValidationError(
+            "This image has extra data hidden after its end (for example an archive). Open it "
+            "in an image editor, save it again and upload the new copy.",
+            code="trailing_data",
+        )
+    with image:
+        return _reencode(image, image_format)
+
+
+class VerifiedImagesFormMixin:
+    """For ModelForms with image fields: every new upload goes through clean_uploaded_image.
+
+    List the fields in `verified_image_fields`, e.g. ("photo",). An unchanged image (the one
+    already stored) is left alone; a new one is replaced by its safe copy or gets the message.
+    """
+
+    verified_image_fields = ()
+
+    def clean(self):
+        cleaned_data = super().clean()
+        for name in self.verified_image_fields:
+            value = cleaned_data.get(name)
+            if isinstance(value, UploadedFile):
+                try:
+                    cleaned_data[name] = clean_uploaded_image(value)
+                except ValidationError as error:
+                    self.add_error(name, error)
+        return cleaned_data

@@ -251,6 +251,23 @@ MEDICAL_DISCLAIMER = env.str(
     ),
 )
 
+# Reader questions (inquiries app) -------------------------------------------------------
+# Public form: at most this many questions per client (hashed address) per hour, counted in
+# the cache (use Redis in production so every app server shares the count).
+INQUIRY_RATE_LIMIT = env.str("LDN_INQUIRY_RATE_LIMIT", default="5/h")
+# A bot fills the form at once; a person takes a few seconds. A form older than the maximum
+# is refused with a request to send it again (the text is kept).
+INQUIRY_MIN_FILL_SECONDS = env.int("LDN_INQUIRY_MIN_FILL_SECONDS", default=3)
+INQUIRY_MAX_FORM_AGE_SECONDS = env.int("LDN_INQUIRY_MAX_FORM_AGE_SECONDS", default=24 * 60 * 60)
+# Staff address told of each new web question (no personal data in the message); empty: none.
+INQUIRY_NOTIFY_EMAIL = env.str("LDN_INQUIRY_NOTIFY_EMAIL", default="")
+# Change the version whenever the consent wording on the form changes.
+INQUIRY_CONSENT_TEXT_VERSION = env.str("LDN_INQUIRY_CONSENT_TEXT_VERSION", default="2025-01")
+# purge_inquiry_pii's default: personal data of closed questions kept this many days.
+INQUIRY_PII_RETENTION_DAYS = env.int("LDN_INQUIRY_PII_RETENTION_DAYS", default=365)
+# Demand dashboard: a topic with at least this many questions and no live article is a gap.
+INQUIRY_CONTENT_GAP_MIN = env.int("LDN_INQUIRY_CONTENT_GAP_MIN", default=3)
+
 # Logging: requests and errors only; reader questions and personal data are never logged.
 LOGGING = {
     "version": 1,
@@ -266,7 +283,7 @@ LOGGING = {
 # the editor; source mode is for superusers only; uploads are verified images. See SECURITY.md.
 SILENCED_SYSTEM_CHECKS = ["ckeditor.W001"]
 CKEDITOR_UPLOAD_PATH = "uploads/"
-CKEDITOR_IMAGE_BACKEND = "pillow"
+CKEDITOR_IMAGE_BACKEND = "ckeditor_uploader.backends.PillowBackend"
 CKEDITOR_ALLOW_NONIMAGE_FILES = False
 CKEDITOR_RESTRICT_BY_USER = False
 CKEDITOR_BROWSE_SHOW_DIRS = False
