@@ -5,6 +5,8 @@ working copy; every content change is saved as an immutable `ArticleVersion`; pu
 points `live_version` at one of them. Readers only ever see `live_version`.
 """
 
+import datetime
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
@@ -13,6 +15,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from articles import search
 from articles.richtext import RichTextField
 
 
@@ -167,6 +170,10 @@ class ArticleQuerySet(models.QuerySet):
             status=ArticleStatus.PUBLISHED,
             live_version__isnull=False,
         )
+
+    def search(self, q):
+        """Articles matching a reader's query `q`, best match first (see articles.search)."""
+        return search.search(self, q)
 
 
 class Article(models.Model):
@@ -418,6 +425,7 @@ class Article(models.Model):
                 body=content["body"],
                 content=content,
             )
+            search.update_search_vector(version)
             self.latest_version = version
             self.has_unpublished_changes = True
             self.updated_by = by
@@ -477,10 +485,79 @@ class Article(models.Model):
         self.updated_by = by
         self.save(update_fields=["review_requested_at", "status", "updated_by", "updated_at"])
 
+    def restore(self, version, by=None):
+        """Make `version`'s content the working copy again, saved as a new version.
+
+        History is never rewritten: the result is version N+1 with the old content and the
+        note "Restored version N". Topics, authors or a disclaimer deleted since are left out.
+        Returns the new version, or None when the working copy already had that content.
+        """
+        if version.article_id != self.pk:
+            raise ValueError("That version belongs to another article.")
+        content = version.content
+        with transaction.atomic():
+            self.title = content.get("title", "")
+            self.subtitle = content.get("subtitle", "")
+            self.summary = content.get("summary", "")
+            self.body = content.get("body", "")
+            self.cautions = "\n".join(content.get("cautions", []))
+            self.evidence_note = content.get("evidence_note", "")
+            self.funding_statement = content.get("funding_statement", "")
+            self.last_reviewed = _date_or_none(content.get("last_reviewed"))
+            self.next_review_due = _date_or_none(content.get("next_review_due"))
+            reviewer = content.get("medical_reviewer")
+            self.medical_reviewer = (
+                Author.objects.filter(pk=reviewer["id"]).first() if reviewer else None
+            )
+            disclaimer = content.get("disclaimer")
+            self.disclaimer = (
+                Disclaimer.objects.filter(pk=disclaimer["id"]).first() if disclaimer else None
+            )
+            self._restore_image(content.get("image"))
+            self.save()
+            self.topics.set(Topic.objects.filter(pk__in=[t["id"] for t in content["topics"]]))
+            self.article_authors.all().delete()
+            existing = Author.objects.in_bulk([a["id"] for a in content.get("authors", [])])
+            ArticleAuthor.objects.bulk_create(
+                ArticleAuthor(article=self, author=existing[a["id"]], order=order)
+                for order, a in enumerate(content.get("authors", []))
+                if a["id"] in existing
+            )
+            self.sources.all().delete()
+            Source.objects.bulk_create(
+                Source(
+                    article=self,
+                    order=order,
+                    title=s["title"],
+                    publisher=s.get("publisher", ""),
+                    url=s.get("url", ""),
+                    published_on=_date_or_none(s.get("published_on")),
+                    kind=s.get("kind", SourceKind.STUDY),
+                )
+                for order, s in enumerate(content.get("sources", []))
+            )
+            return self.save_version(by=by, change_note=f"Restored version {version.number}")
+
+    def _restore_image(self, image):
+        image = image or {}
+        self.image = image.get("file", "")
+        self.image_alt = image.get("alt", "")
+        self.image_caption = image.get("caption", "")
+        self.image_credit = image.get("credit", "")
+        self.image_rights_holder = image.get("rights_holder", "")
+        self.image_licence = image.get("licence", ImageLicence.ORGANIZATION)
+        self.image_permission_contact = image.get("permission_contact", "")
+        self.image_link_back_required = image.get("link_back_required", False)
+        self.image_source_url = image.get("source_url", "")
+
     def _set_status(self, status, by):
         self.status = status
         self.updated_by = by
         self.save(update_fields=["status", "updated_by", "updated_at"])
+
+
+def _date_or_none(value):
+    return datetime.date.fromisoformat(value) if value else None
 
 
 def _author_data(author):

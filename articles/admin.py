@@ -1,0 +1,478 @@
+"""The staff side of articles: writing, versions, review and publishing.
+
+Every save that changes content records an immutable ArticleVersion. Versions are shown
+(history, one version, compare, preview) and restored, never edited or deleted here.
+Publishing, unpublishing, archiving and restoring need the `articles.publish_article`
+permission (the Editors group); Authors get 403.
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+from articles import diff
+from articles.forms import ArticleAdminForm, stale_message
+from articles.models import (
+    Article,
+    ArticleAuthor,
+    Author,
+    Disclaimer,
+    PublishBlocked,
+    Source,
+    Topic,
+)
+from articles.sanitize import clean_html
+
+PUBLISH_PERMISSION = "articles.publish_article"
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "is_off_label")
+    list_filter = ("is_off_label",)
+    search_fields = ("name", "search_synonyms")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    list_display = ("name", "credentials", "user")
+    search_fields = ("name", "credentials")
+    prepopulated_fields = {"slug": ("name",)}
+    raw_id_fields = ("user",)
+
+
+@admin.register(Disclaimer)
+class DisclaimerAdmin(admin.ModelAdmin):
+    list_display = ("name", "is_default")
+
+
+class ArticleAuthorInline(admin.TabularInline):
+    model = ArticleAuthor
+    extra = 1
+    fields = ("author", "order")
+    verbose_name = "author"
+    verbose_name_plural = "authors (in byline order)"
+
+
+class SourceInline(admin.TabularInline):
+    model = Source
+    extra = 1
+    fields = ("order", "title", "publisher", "url", "published_on", "kind")
+    verbose_name_plural = "sources (in the order readers see them)"
+
+
+class ReviewOverdueFilter(admin.SimpleListFilter):
+    title = "review"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("overdue", "Review overdue"), ("current", "Review not yet due")]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == "overdue":
+            return queryset.filter(next_review_due__lt=today)
+        if self.value() == "current":
+            return queryset.exclude(next_review_due__lt=today)
+        return queryset
+
+
+class _SaveRefused(Exception):
+    """Raised inside the admin's save transaction to undo it and show the form again."""
+
+    def __init__(self, errors):
+        self.errors = errors
+        super().__init__(errors)
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    form = ArticleAdminForm
+    change_form_template = "admin/articles/article/change_form.html"
+    inlines = [ArticleAuthorInline, SourceInline]
+    list_display = (
+        "title",
+        "status",
+        "live_version_number",
+        "updated_by",
+        "updated_at",
+        "review_due",
+    )
+    list_filter = ("status", "topics", "authors", ReviewOverdueFilter)
+    list_select_related = ("live_version", "updated_by")
+    search_fields = ("title", "summary")
+    prepopulated_fields = {"slug": ("title",)}
+    filter_horizontal = ("topics",)
+    actions = ["submit_selected_for_review", "publish_selected", "unpublish_selected"]
+    fieldsets = [
+        (None, {"fields": ("title", "slug", "subtitle", "summary", "body")}),
+        ("Trust and safety", {"fields": ("cautions", "evidence_note", "funding_statement")}),
+        (
+            "People, topics and review",
+            {
+                "fields": (
+                    "topics",
+                    "medical_reviewer",
+                    "disclaimer",
+                    "last_reviewed",
+                    "next_review_due",
+                )
+            },
+        ),
+        (
+            "Hero image and its rights",
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    "image",
+                    "image_alt",
+                    "image_caption",
+                    "image_credit",
+                    "image_rights_holder",
+                    "image_licence",
+                    "image_permission_contact",
+                    "image_link_back_required",
+                    "image_source_url",
+                ),
+            },
+        ),
+        (
+            "Publishing",
+            {
+                "fields": (
+                    "status",
+                    "live_version_number",
+                    "has_unpublished_changes",
+                    "go_live_at",
+                    "expire_at",
+                    "featured",
+                )
+            },
+        ),
+        (
+            "This save",
+            {"fields": ("change_note", "note_is_public", "based_on_version")},
+        ),
+    ]
+
+    # List columns ---------------------------------------------------------------------
+    @admin.display(description="live version", ordering="live_version__number")
+    def live_version_number(self, article):
+        return f"v{article.live_version.number}" if article.live_version else "—"
+
+    @admin.display(description="next review due", ordering="next_review_due")
+    def review_due(self, article):
+        due = article.next_review_due
+        if due is None:
+            return "—"
+        if due < timezone.localdate():
+            return format_html(
+                '<strong class="review-overdue">{} (overdue)</strong>', date_format(due)
+            )
+        return date_format(due)
+
+    # Permissions ------------------------------------------------------------------------
+    def has_publish_permission(self, request):
+        return request.user.has_perm(PUBLISH_PERMISSION)
+
+    def has_delete_permission(self, request, obj=None):
+        # Versions must never disappear; retire an article by archiving it instead.
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = ["status", "live_version_number", "has_unpublished_changes"]
+        if not self.has_publish_permission(request):
+            fields += ["go_live_at", "expire_at", "featured"]
+        return fields
+
+    # The form -------------------------------------------------------------------------
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "body":
+            # Source mode (raw HTML) for superusers only; everyone else gets the author toolbar.
+            config = "superuser" if request.user.is_superuser else "default"
+            kwargs["config_name"] = config
+            kwargs.pop("widget", None)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.save_errors = getattr(request, "_article_save_errors", {})
+        return form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except _SaveRefused as refused:
+            # The save transaction is rolled back; show the same posted form with the reason.
+            request._article_save_errors = refused.errors
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            # Hold the row until the save commits, so two saves cannot both pass the check.
+            current = Article.objects.select_for_update().get(pk=obj.pk)
+            latest = current.latest_version
+            based_on = form.cleaned_data.get("based_on_version") or 0
+            if latest is not None and latest.number != based_on:
+                raise _SaveRefused({None: stale_message(current, based_on, latest)})
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        article = form.instance
+        try:
+            version = article.save_version(
+                by=request.user,
+                change_note=form.cleaned_data.get("change_note", ""),
+                note_is_public=form.cleaned_data.get("note_is_public", False),
+            )
+        except ValidationError as error:
+            raise _SaveRefused(error.message_dict) from None
+        if version:
+            messages.info(request, f"Saved as version {version.number}.")
+        else:
+            messages.info(request, "Nothing changed, so no new version was saved.")
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            latest = obj.latest_version
+            context.update(
+                can_publish=self.has_publish_permission(request),
+                can_change=self.has_change_permission(request, obj),
+                latest_version=latest,
+                checklist=latest.publish_problems() if latest else [],
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # Extra pages --------------------------------------------------------------------------
+    def get_urls(self):
+        def view(function, name):
+            return self.admin_site.admin_view(function), f"articles_article_{name}"
+
+        # Most specific first: <path:object_id> would also match "1/versions/2".
+        patterns = [
+            (
+                "<path:object_id>/versions/<int:number>/preview/",
+                self.preview_view,
+                "preview_version",
+            ),
+            (
+                "<path:object_id>/versions/<int:number>/restore/",
+                self.restore_view,
+                "restore",
+            ),
+            ("<path:object_id>/versions/<int:number>/", self.version_view, "version"),
+            ("<path:object_id>/compare/", self.compare_view, "compare"),
+            ("<path:object_id>/preview/", self.preview_view, "preview"),
+            ("<path:object_id>/publish/", self.publish_view, "publish"),
+            ("<path:object_id>/unpublish/", self.unpublish_view, "unpublish"),
+            ("<path:object_id>/archive/", self.archive_view, "archive"),
+            ("<path:object_id>/submit/", self.submit_view, "submit"),
+        ]
+        custom = []
+        for route, function, name in patterns:
+            wrapped, full_name = view(function, name)
+            custom.append(path(route, wrapped, name=full_name))
+        return custom + super().get_urls()
+
+    def _article(self, request, object_id, *, publish=False, change=False):
+        article = get_object_or_404(Article.objects.select_related("live_version"), pk=object_id)
+        if not self.has_view_permission(request, article):
+            raise PermissionDenied
+        if change and not self.has_change_permission(request, article):
+            raise PermissionDenied
+        if publish and not self.has_publish_permission(request):
+            raise PermissionDenied
+        return article
+
+    def _version(self, article, number):
+        return get_object_or_404(article.versions.select_related("created_by"), number=number)
+
+    def _change_url(self, article):
+        return reverse("admin:articles_article_change", args=[article.pk])
+
+    def _context(self, request, article, **extra):
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": article,
+            "article": article,
+            "has_view_permission": True,
+            "can_publish": self.has_publish_permission(request),
+            **extra,
+        }
+
+    def history_view(self, request, object_id, extra_context=None):
+        """Replaces the admin's action log with the article's versions."""
+        article = self._article(request, object_id)
+        versions = list(article.versions.select_related("created_by").order_by("-number"))
+        for version in versions:
+            version.previous_number = version.number - 1 if version.number > 1 else None
+        context = self._context(
+            request,
+            article,
+            title=f"History: {article.title}",
+            versions=versions,
+            numbers=[v.number for v in versions],
+        )
+        return TemplateResponse(request, "admin/articles/article/history.html", context)
+
+    def version_view(self, request, object_id, number):
+        article = self._article(request, object_id)
+        version = self._version(article, number)
+        content = version.content
+        context = self._context(
+            request,
+            article,
+            title=f"{article.title}: version {version.number}",
+            version=version,
+            content=content,
+            body=mark_safe(clean_html(content.get("body", ""))),  # noqa: S308 (sanitized)
+            problems=version.publish_problems(),
+        )
+        return TemplateResponse(request, "admin/articles/article/version.html", context)
+
+    def compare_view(self, request, object_id):
+        article = self._article(request, object_id)
+        numbers = list(article.versions.order_by("number").values_list("number", flat=True))
+        if not numbers:
+            raise Http404("This article has no versions yet.")
+        try:
+            a = int(request.GET.get("a", numbers[max(len(numbers) - 2, 0)]))
+            b = int(request.GET.get("b", numbers[-1]))
+        except ValueError:
+            raise Http404("Choose two version numbers to compare.") from None
+        older, newer = self._version(article, min(a, b)), self._version(article, max(a, b))
+        context = self._context(
+            request,
+            article,
+            title=f"Compare version {older.number} with version {newer.number}",
+            older=older,
+            newer=newer,
+            numbers=numbers,
+            rows=diff.compare(older.content, newer.content),
+        )
+        return TemplateResponse(request, "admin/articles/article/compare.html", context)
+
+    def preview_view(self, request, object_id, number=None):
+        """The article exactly as readers would see it: the working copy or one version."""
+        article = self._article(request, object_id)
+        version = None if number is None else self._version(article, number)
+        content = version.content if version else article.snapshot()
+        response = TemplateResponse(
+            request,
+            "articles/detail.html",
+            {"article": article, "content": content, "is_preview": True},
+        )
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    @transaction.atomic
+    def _restore(self, request, object_id, number):
+        article = self._article(request, object_id, publish=True, change=True)
+        version = self._version(article, number)
+        restored = article.restore(version, by=request.user)
+        if restored:
+            messages.success(
+                request,
+                f"Restored version {version.number} as version {restored.number}. "
+                "Publish it to show it to readers.",
+            )
+        else:
+            messages.info(request, f"The working copy already matches version {version.number}.")
+        return article
+
+    def restore_view(self, request, object_id, number):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        article = self._restore(request, object_id, number)
+        return HttpResponseRedirect(self._change_url(article))
+
+    def publish_view(self, request, object_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        article = self._article(request, object_id, publish=True)
+        try:
+            version = article.publish(by=request.user)
+        except PublishBlocked as blocked:
+            messages.error(request, "Not published. The publish checklist found:")
+            for problem in blocked.problems:
+                messages.error(request, problem)
+        else:
+            messages.success(request, _published_message(article, version))
+        return HttpResponseRedirect(self._change_url(article))
+
+    def unpublish_view(self, request, object_id):
+        return self._workflow(
+            request, object_id, "unpublish", "Unpublished: readers no longer see it."
+        )
+
+    def archive_view(self, request, object_id):
+        return self._workflow(request, object_id, "archive", "Archived: readers no longer see it.")
+
+    def submit_view(self, request, object_id):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        article = self._article(request, object_id, change=True)
+        article.submit_for_review(by=request.user)
+        messages.success(request, "Submitted for review. An editor can now publish it.")
+        return HttpResponseRedirect(self._change_url(article))
+
+    def _workflow(self, request, object_id, method, message):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        article = self._article(request, object_id, publish=True)
+        getattr(article, method)(by=request.user)
+        messages.success(request, message)
+        return HttpResponseRedirect(self._change_url(article))
+
+    # List actions ----------------------------------------------------------------------------
+    @admin.action(description="Submit selected articles for review", permissions=["change"])
+    def submit_selected_for_review(self, request, queryset):
+        for article in queryset:
+            article.submit_for_review(by=request.user)
+        messages.success(request, f"Submitted {len(queryset)} article(s) for review.")
+
+    @admin.action(
+        description="Publish the latest version of selected articles", permissions=["publish"]
+    )
+    def publish_selected(self, request, queryset):
+        for article in queryset:
+            try:
+                version = article.publish(by=request.user)
+            except PublishBlocked as blocked:
+                messages.error(
+                    request, f"“{article}” was not published: {' '.join(blocked.problems)}"
+                )
+            else:
+                messages.success(request, _published_message(article, version))
+
+    @admin.action(description="Unpublish selected articles", permissions=["publish"])
+    def unpublish_selected(self, request, queryset):
+        for article in queryset:
+            article.unpublish(by=request.user)
+        messages.success(request, f"Unpublished {len(queryset)} article(s).")
+
+
+def _published_message(article, version):
+    now = timezone.now()
+    if article.go_live_at and article.go_live_at > now:
+        when = date_format(timezone.localtime(article.go_live_at), "DATETIME_FORMAT")
+        return f"Version {version.number} is scheduled: readers will see it from {when}."
+    if article.expire_at and article.expire_at <= now:
+        return (
+            f"Version {version.number} is published, but its expiry date has passed, "
+            "so readers do not see it. Clear or change the expiry date."
+        )
+    return f"Published version {version.number}: readers now see it."
