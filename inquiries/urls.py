@@ -5,5 +5,6 @@ from inquiries import views
 app_name = "inquiries"
 
 urlpatterns = [
-    path("ask/", views.AskView.as_view(), name="ask"),
+    path("ask/", views.ask, name="ask"),
+    path("ask/thanks/", views.ThanksView.as_view(), name="thanks"),
 ]

@@ -66,3 +66,13 @@ def make_staff(username, *groups, superuser=False):
     for name in groups:
         user.groups.add(Group.objects.get(name=name))
     return user
+
+
+def make_inquiry(question=None, *, topics=(), **fields):
+    """A reader question (by default a new one from the web form, received now)."""
+    from inquiries.models import Inquiry
+
+    question = question or f"Question {next(_counter)}: is this safe with my lupus medicines?"
+    inquiry = Inquiry.objects.create(question=question, **fields)
+    inquiry.topics.set(topics)
+    return inquiry

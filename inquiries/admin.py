@@ -1,0 +1,345 @@
+import csv
+
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+
+from inquiries import demand
+from inquiries.forms import AddTopicForm, LinkArticleForm
+from inquiries.models import DemandReport, Inquiry
+
+PERSONAL_DATA_PERMISSION = "inquiries.view_personal_data"
+EXPORT_CHUNK_SIZE = 2000
+# Above this many rows an unfiltered list shows PostgreSQL's estimate instead of counting.
+ESTIMATE_ABOVE_ROWS = 100_000
+
+
+def can_see_personal_data(user):
+    return user.has_perm(PERSONAL_DATA_PERMISSION)
+
+
+class EstimatedCountPaginator(Paginator):
+    """Avoids COUNT(*) over the whole table: an unfiltered list uses the planner's estimate."""
+
+    @cached_property
+    def count(self):
+        queryset = self.object_list
+        if connection.vendor == "postgresql" and not queryset.query.where:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT reltuples::bigint FROM pg_class WHERE relname = %s",
+                    [queryset.model._meta.db_table],
+                )
+                row = cursor.fetchone()
+            if row and row[0] > ESTIMATE_ABOVE_ROWS:
+                return row[0]
+        return super().count
+
+
+class AssignedFilter(admin.SimpleListFilter):
+    title = "assigned to"
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        return [("me", "Assigned to me"), ("nobody", "Not assigned")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(assigned_to=request.user)
+        if self.value() == "nobody":
+            return queryset.filter(assigned_to__isnull=True)
+        return queryset
+
+
+class UnansweredFilter(admin.SimpleListFilter):
+    title = "answer"
+    parameter_name = "answer"
+
+    def lookups(self, request, model_admin):
+        return [("unanswered", "Unanswered (reply wanted)"), ("open", "Open (new or triaged)")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "unanswered":
+            return queryset.unanswered()
+        if self.value() == "open":
+            return queryset.open()
+        return queryset
+
+
+class _Echo:
+    """csv.writer writes into this and hands the line straight back, for streaming."""
+
+    def write(self, value):
+        return value
+
+
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value):
+    # Readers write the questions: never let a spreadsheet run one as a formula.
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
+
+
+def _when(value):
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else ""
+
+
+EXPORT_COLUMNS = [
+    ("id", lambda i: i.pk),
+    ("received", lambda i: _when(i.received_at)),
+    ("channel", lambda i: i.get_channel_display()),
+    ("status", lambda i: i.get_status_display()),
+    ("urgent", lambda i: "yes" if i.is_urgent else "no"),
+    ("topics", lambda i: "; ".join(t.name for t in i.topics.all())),
+    ("question", lambda i: i.question),
+    ("assigned to", lambda i: i.assigned_to.get_username() if i.assigned_to else ""),
+    ("answered", lambda i: _when(i.answered_at)),
+    ("related article", lambda i: i.related_article.slug if i.related_article else ""),
+    ("relation", lambda i: i.get_related_article_role_display() if i.related_article_role else ""),
+    ("sent from article", lambda i: i.source_article.slug if i.source_article else ""),
+    ("reply wanted", lambda i: "yes" if i.reply_wanted else "no"),
+]
+PERSONAL_EXPORT_COLUMNS = [
+    ("name", lambda i: i.name),
+    ("email", lambda i: i.email),
+    ("consent given", lambda i: "yes" if i.consent_given else "no"),
+    ("consent at", lambda i: _when(i.consent_at)),
+    ("consent text version", lambda i: i.consent_text_version),
+]
+
+
+@admin.register(Inquiry)
+class InquiryAdmin(admin.ModelAdmin):
+    list_display = ["summary", "status", "channel", "topic_list", "received_at", "assigned_to"]
+    list_display_links = ["summary"]
+    list_filter = [
+        "status",
+        "channel",
+        "topics",
+        ("received_at", admin.DateFieldListFilter),
+        AssignedFilter,
+        UnansweredFilter,
+        "is_urgent",
+    ]
+    list_select_related = ["assigned_to"]
+    date_hierarchy = "received_at"
+    search_fields = ["question", "staff_notes"]
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    list_per_page = 50
+    filter_horizontal = ["topics"]
+    readonly_fields = [
+        "source_article",
+        "source_version",
+        "consent_given",
+        "consent_at",
+        "consent_text_version",
+    ]
+    actions = [
+        "mark_answered",
+        "mark_closed",
+        "mark_spam",
+        "add_topic",
+        "link_to_article",
+        "assign_to_me",
+    ]
+    change_list_template = "admin/inquiries/inquiry/change_list.html"
+
+    def get_fieldsets(self, request, obj=None):
+        reader = ["reply_wanted", "consent_given", "consent_at", "consent_text_version"]
+        if can_see_personal_data(request.user):
+            reader = ["name", "email", *reader]
+        fieldsets = [
+            (None, {"fields": ["channel", "received_at", "question", "topics", "is_urgent"]}),
+            (
+                "Triage",
+                {
+                    "fields": [
+                        "status",
+                        "assigned_to",
+                        "staff_notes",
+                        "answered_at",
+                        "related_article",
+                        "related_article_role",
+                    ]
+                },
+            ),
+            ("Reader", {"fields": reader}),
+        ]
+        if obj is not None and obj.source_article_id:
+            fieldsets[0][1]["fields"] += ["source_article", "source_version"]
+        return fieldsets
+
+    def get_exclude(self, request, obj=None):
+        # Belt and braces: even a crafted POST cannot write what the user cannot see.
+        if can_see_personal_data(request.user):
+            return []
+        return ["name", "email"]
+
+    def get_search_fields(self, request):
+        if can_see_personal_data(request.user):
+            return [*self.search_fields, "name", "email"]
+        return self.search_fields
+
+    def get_changeform_initial_data(self, request):
+        # Staff log questions that came by e-mail, phone or at events; web ones log themselves.
+        return {
+            "channel": "email",
+            "received_at": timezone.now(),
+            **super().get_changeform_initial_data(request),
+        }
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("topics")
+
+    @admin.display(description="question", ordering="question")
+    def summary(self, obj):
+        return str(obj)
+
+    @admin.display(description="topics")
+    def topic_list(self, obj):
+        return ", ".join(topic.name for topic in obj.topics.all()) or "–"
+
+    # Bulk actions --------------------------------------------------------------------------
+    @admin.action(description="Mark as answered", permissions=["change"])
+    def mark_answered(self, request, queryset):
+        self._done(request, queryset.mark_answered(), "marked answered")
+
+    @admin.action(description="Mark as closed", permissions=["change"])
+    def mark_closed(self, request, queryset):
+        self._done(request, queryset.mark_closed(), "closed")
+
+    @admin.action(description="Mark as spam", permissions=["change"])
+    def mark_spam(self, request, queryset):
+        self._done(request, queryset.mark_spam(), "marked as spam")
+
+    @admin.action(description="Assign to me", permissions=["change"])
+    def assign_to_me(self, request, queryset):
+        self._done(request, queryset.assign_to(request.user), "assigned to you")
+
+    @admin.action(description="Add a topic…", permissions=["change"])
+    def add_topic(self, request, queryset):
+        form = AddTopicForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            count = queryset.add_topic(form.cleaned_data["topic"])
+            return self._done(request, count, f"tagged “{form.cleaned_data['topic']}”")
+        return self._intermediate(request, queryset, form, "add_topic", "Add a topic")
+
+    @admin.action(description="Link to an article…", permissions=["change"])
+    def link_to_article(self, request, queryset):
+        form = LinkArticleForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            article = form.cleaned_data["article"]
+            count = queryset.link_article(article, form.cleaned_data["role"])
+            return self._done(request, count, f"linked to “{article}”")
+        return self._intermediate(request, queryset, form, "link_to_article", "Link to an article")
+
+    def _done(self, request, count, what):
+        noun = "inquiry" if count == 1 else "inquiries"
+        self.message_user(request, f"{count} {noun} {what}.", messages.SUCCESS)
+
+    def _intermediate(self, request, queryset, form, action, title):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.model._meta,
+            "form": form,
+            "action": action,
+            "inquiries": queryset[:50],
+            "count": queryset.count(),
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+        }
+        return TemplateResponse(request, "admin/inquiries/inquiry/bulk_action.html", context)
+
+    # CSV export and dashboard --------------------------------------------------------------
+    def get_urls(self):
+        return [
+            path(
+                "export/",
+                self.admin_site.admin_view(self.export_csv),
+                name="inquiries_inquiry_export",
+            ),
+            *super().get_urls(),
+        ]
+
+    def export_csv(self, request):
+        """The current filtered list as CSV, streamed row by row in chunks."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            return HttpResponseBadRequest("These filters are not valid. Go back and try again.")
+        queryset = (
+            changelist.get_queryset(request)
+            .select_related("assigned_to", "related_article", "source_article")
+            .prefetch_related("topics")
+        )
+        columns = EXPORT_COLUMNS
+        if can_see_personal_data(request.user):
+            columns = EXPORT_COLUMNS + PERSONAL_EXPORT_COLUMNS
+        writer = csv.writer(_Echo())
+
+        def rows():
+            yield writer.writerow([name for name, _ in columns])
+            for inquiry in queryset.iterator(chunk_size=EXPORT_CHUNK_SIZE):
+                yield writer.writerow([_cell(value(inquiry)) for _, value in columns])
+
+        filename = f"inquiries-{timezone.localdate().isoformat()}.csv"
+        response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "export_url": reverse("admin:inquiries_inquiry_export"),
+            "dashboard_url": reverse("admin:inquiries_demandreport_changelist"),
+        }
+        return super().changelist_view(request, extra_context)
+
+
+@admin.register(DemandReport)
+class DemandDashboardAdmin(admin.ModelAdmin):
+    """The demand dashboard, listed in the admin index under Reader questions."""
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.has_perm("inquiries.view_inquiry")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}_changelist"
+        return [path("", self.admin_site.admin_view(self.changelist_view), name=name)]
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        period, error = demand.period_from_params(request.GET)
+        context = {
+            **self.admin_site.each_context(request),
+            **demand.dashboard(period),
+            "title": "Demand dashboard",
+            "opts": self.opts,
+            "period_error": error,
+            "period_choices": demand.PERIOD_CHOICES,
+            "inquiry_list_url": reverse("admin:inquiries_inquiry_changelist"),
+        }
+        return TemplateResponse(request, "admin/inquiries/demand.html", context)

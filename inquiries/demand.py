@@ -1,0 +1,348 @@
+"""Figures for the demand dashboard: which topics readers ask about, and what articles changed.
+
+Every figure is one aggregate query in the database (grouped counts, TruncMonth), so the page
+stays fast with a million inquiries; Python only loops over topics, months and articles.
+Spam never counts as demand.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, DurationField, ExpressionWrapper, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+
+from articles.models import Article, Topic
+from inquiries.models import ArticleRole, Inquiry, Status
+
+PERIOD_CHOICES = (30, 90, 365)
+DEFAULT_DAYS = 90
+# Articles' before/after comparison: this many days on each side of going live.
+RATE_WINDOW_DAYS = 90
+CHART_TOPICS = 6
+# Okabe-Ito colours (safe for colour blindness) with a dash pattern each, so lines differ
+# without colour too.
+CHART_STYLES = [
+    ("#0072b2", ""),
+    ("#d55e00", "8 4"),
+    ("#009e73", "2 4"),
+    ("#cc79a7", "10 4 2 4"),
+    ("#8a6d00", "4 4"),
+    ("#56b4e9", "14 4"),
+]
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime.datetime
+    end: datetime.datetime
+    days: int | None  # None for a custom range
+
+    @property
+    def length(self):
+        return self.end - self.start
+
+    @property
+    def previous(self):
+        return Period(self.start - self.length, self.start, self.days)
+
+    @property
+    def last_day(self):
+        return timezone.localtime(self.end - datetime.timedelta(microseconds=1)).date()
+
+    @property
+    def first_day(self):
+        return timezone.localtime(self.start).date()
+
+
+def _day_start(day):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def period_from_params(params, now=None):
+    """The period asked for in the query string, and an error message if it was unusable.
+
+    ``?days=30|90|365`` counts back from the end of today; ``?start=YYYY-MM-DD&end=YYYY-MM-DD``
+    is a custom range, both days included.
+    """
+    now = now or timezone.now()
+    end_of_today = _day_start(timezone.localtime(now).date() + datetime.timedelta(days=1))
+    if params.get("start") or params.get("end"):
+        try:
+            first = datetime.date.fromisoformat(params.get("start", ""))
+            last = datetime.date.fromisoformat(params.get("end", ""))
+        except ValueError:
+            return _days_back(DEFAULT_DAYS, end_of_today), "Give both dates as YYYY-MM-DD."
+        if first > last:
+            return _days_back(DEFAULT_DAYS, end_of_today), "The start must be before the end."
+        if (last - first).days > 10 * 366:
+            return _days_back(DEFAULT_DAYS, end_of_today), "Choose a range of ten years or less."
+        return Period(_day_start(first), _day_start(last + datetime.timedelta(days=1)), None), ""
+    try:
+        days = int(params.get("days", DEFAULT_DAYS))
+    except ValueError:
+        days = 0
+    if days not in PERIOD_CHOICES:
+        return _days_back(DEFAULT_DAYS, end_of_today), "Choose 30, 90 or 365 days."
+    return _days_back(days, end_of_today), ""
+
+
+def _days_back(days, end):
+    return Period(end - datetime.timedelta(days=days), end, days)
+
+
+def _topic_links():
+    return Inquiry.topics.through.objects.exclude(inquiry__status=Status.SPAM)
+
+
+def topic_demand(period):
+    """Per topic: inquiries in the period, in the previous one, share of all, and the change."""
+    previous = period.previous
+    rows = (
+        _topic_links()
+        .filter(inquiry__received_at__gte=previous.start, inquiry__received_at__lt=period.end)
+        .values("topic_id", "topic__name")
+        .annotate(
+            current=Count("inquiry_id", filter=Q(inquiry__received_at__gte=period.start)),
+            before=Count("inquiry_id", filter=Q(inquiry__received_at__lt=period.start)),
+        )
+        .order_by("-current", "topic__name")
+    )
+    total = Inquiry.objects.not_spam().received_between(period.start, period.end).count()
+    result = []
+    for row in rows:
+        change = row["current"] - row["before"]
+        result.append(
+            {
+                "topic_id": row["topic_id"],
+                "name": row["topic__name"],
+                "count": row["current"],
+                "previous": row["before"],
+                "share": round(100 * row["current"] / total, 1) if total else 0.0,
+                "change": change,
+                "change_percent": round(100 * change / row["before"]) if row["before"] else None,
+            }
+        )
+    return result, total
+
+
+def untriaged_count(period):
+    return (
+        Inquiry.objects.not_spam()
+        .received_between(period.start, period.end)
+        .filter(topics__isnull=True)
+        .count()
+    )
+
+
+def _month_starts(start, end):
+    month = timezone.localtime(start).date().replace(day=1)
+    last = timezone.localtime(end - datetime.timedelta(microseconds=1)).date()
+    months = []
+    while month <= last:
+        months.append(month)
+        month = (month + datetime.timedelta(days=32)).replace(day=1)
+    return months
+
+
+def monthly_trend(period, topic_ids):
+    """Inquiries per month for each of `topic_ids`, over the period (at least 12 months)."""
+    start = min(period.start, period.end - datetime.timedelta(days=365))
+    months = _month_starts(start, period.end)
+    trend_start = _day_start(months[0])
+    counts = {}
+    rows = (
+        _topic_links()
+        .filter(
+            topic_id__in=topic_ids,
+            inquiry__received_at__gte=trend_start,
+            inquiry__received_at__lt=period.end,
+        )
+        .annotate(month=TruncMonth("inquiry__received_at"))
+        .values("month", "topic_id")
+        .annotate(n=Count("inquiry_id"))
+        .order_by()
+    )
+    for row in rows:
+        month = row["month"]
+        if isinstance(month, datetime.datetime):
+            month = timezone.localtime(month).date() if timezone.is_aware(month) else month.date()
+        counts[(row["topic_id"], month)] = row["n"]
+    return months, {pk: [counts.get((pk, m), 0) for m in months] for pk in topic_ids}
+
+
+def trend_chart(months, series, width=720, height=300):
+    """Coordinates for the SVG line chart: one line per topic, months along the bottom."""
+    left, right, top, bottom = 48, 16, 16, 48
+    plot_w, plot_h = width - left - right, height - top - bottom
+    peak = max([max(s["values"]) for s in series if s["values"]] + [1])
+    step = max(1, -(-peak // 4))
+    y_max = step * 4
+
+    def x(i):
+        return left + (plot_w * i / (len(months) - 1) if len(months) > 1 else plot_w / 2)
+
+    def y(v):
+        return top + plot_h * (1 - v / y_max)
+
+    lines = []
+    for index, s in enumerate(series):
+        colour, dash = CHART_STYLES[index % len(CHART_STYLES)]
+        points = [(round(x(i), 1), round(y(v), 1)) for i, v in enumerate(s["values"])]
+        lines.append(
+            {
+                "name": s["name"],
+                "colour": colour,
+                "dash": dash,
+                "points": " ".join(f"{px},{py}" for px, py in points),
+                "dots": points,
+            }
+        )
+    label_every = max(1, -(-len(months) // 12))
+    return {
+        "width": width,
+        "height": height,
+        "left": left,
+        "right_edge": width - right,
+        "baseline": top + plot_h,
+        "y_ticks": [{"value": v, "y": round(y(v), 1)} for v in range(0, y_max + 1, step)],
+        "x_labels": [
+            {"label": m.strftime("%b %y"), "x": round(x(i), 1)}
+            for i, m in enumerate(months)
+            if i % label_every == 0
+        ],
+        "lines": lines,
+    }
+
+
+def backlog():
+    return {
+        "open": Inquiry.objects.open().count(),
+        "unanswered": Inquiry.objects.unanswered().count(),
+    }
+
+
+def median_time_to_answer(period):
+    """Median of (answered - received) for inquiries answered in the period, or None."""
+    answered = (
+        Inquiry.objects.not_spam()
+        .filter(answered_at__gte=period.start, answered_at__lt=period.end)
+        .annotate(
+            wait=ExpressionWrapper(
+                F("answered_at") - F("received_at"), output_field=DurationField()
+            )
+        )
+        .order_by("wait")
+    )
+    count = answered.count()
+    if not count:
+        return None
+    middle = list(answered.values_list("wait", flat=True)[(count - 1) // 2 : count // 2 + 1])
+    return sum(middle, datetime.timedelta()) / len(middle)
+
+
+def content_gaps(period, minimum=None):
+    """Topics asked about at least `minimum` times in the period that no live article covers."""
+    minimum = settings.INQUIRY_CONTENT_GAP_MIN if minimum is None else minimum
+    covered = Article.objects.live().filter(topics__isnull=False).values("topics")
+    in_period = Q(
+        inquiries__received_at__gte=period.start, inquiries__received_at__lt=period.end
+    ) & ~Q(inquiries__status=Status.SPAM)
+    return list(
+        Topic.objects.exclude(pk__in=covered)
+        .annotate(asked=Count("inquiries", filter=in_period))
+        .filter(asked__gte=minimum)
+        .order_by("-asked", "name")
+    )
+
+
+def article_impact(now=None, limit=50):
+    """For each live article: prompted by, asked since it went live, topic rate before/after.
+
+    Rates are inquiries on the article's topics per 30 days, over the RATE_WINDOW_DAYS before
+    it went live and the RATE_WINDOW_DAYS after (or the days since, when fewer have passed).
+    """
+    now = now or timezone.now()
+    window = datetime.timedelta(days=RATE_WINDOW_DAYS)
+    prompted = (
+        Inquiry.objects.filter(
+            related_article=OuterRef("pk"), related_article_role=ArticleRole.PROMPTED
+        )
+        .order_by()
+        .values("related_article")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    asked = "topics__inquiries"
+    not_spam = ~Q(topics__inquiries__status=Status.SPAM)
+    after_live = Q(topics__inquiries__received_at__gte=F("first_published_at"))
+    articles = (
+        Article.objects.live(at=now)
+        .filter(first_published_at__isnull=False)
+        .annotate(
+            prompted_count=Coalesce(Subquery(prompted), 0),
+            since_live=Count(asked, filter=after_live & not_spam, distinct=True),
+            before_count=Count(
+                asked,
+                filter=Q(
+                    topics__inquiries__received_at__gte=F("first_published_at") - window,
+                    topics__inquiries__received_at__lt=F("first_published_at"),
+                )
+                & not_spam,
+                distinct=True,
+            ),
+            after_count=Count(
+                asked,
+                filter=after_live
+                & Q(topics__inquiries__received_at__lt=F("first_published_at") + window)
+                & not_spam,
+                distinct=True,
+            ),
+        )
+        .order_by("-first_published_at")[:limit]
+    )
+    result = []
+    for article in articles:
+        days_after = min(RATE_WINDOW_DAYS, (now - article.first_published_at).days)
+        result.append(
+            {
+                "article": article,
+                "prompted": article.prompted_count,
+                "since_live": article.since_live,
+                "rate_before": round(article.before_count * 30 / RATE_WINDOW_DAYS, 1),
+                "rate_after": (
+                    round(article.after_count * 30 / days_after, 1) if days_after >= 1 else None
+                ),
+            }
+        )
+    return result
+
+
+def dashboard(period, now=None):
+    """Everything the dashboard shows, for the template."""
+    topics, total = topic_demand(period)
+    charted = [row for row in topics if row["count"]][:CHART_TOPICS]
+    months, values = monthly_trend(period, [row["topic_id"] for row in charted])
+    series = [{"name": row["name"], "values": values[row["topic_id"]]} for row in charted]
+    median = median_time_to_answer(period)
+    return {
+        "period": period,
+        "topics": topics,
+        "total": total,
+        "untriaged": untriaged_count(period),
+        "months": months,
+        "series": series,
+        "trend_rows": [
+            {"month": month, "values": [s["values"][i] for s in series]}
+            for i, month in enumerate(months)
+        ],
+        "chart": trend_chart(months, series) if series else None,
+        "backlog": backlog(),
+        "median_answer": median,
+        "median_answer_days": round(median.total_seconds() / 86400, 1) if median else None,
+        "gaps": content_gaps(period),
+        "gap_minimum": settings.INQUIRY_CONTENT_GAP_MIN,
+        "articles": article_impact(now=now),
+        "rate_window_days": RATE_WINDOW_DAYS,
+    }

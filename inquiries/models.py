@@ -1,0 +1,264 @@
+"""Reader questions: every question the organization receives, however it arrived.
+
+An `Inquiry` is logged by the public form or by staff (e-mail, phone, events), triaged into
+topics, answered, and linked to the article that answers it or that it prompted. Its
+personal data (name, e-mail, a hash of the sender's address) is kept apart from the question
+so it can be hidden from most staff and purged after the retention period.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from articles.models import Article, ArticleVersion, Topic
+
+QUESTION_MAX_LENGTH = 5000
+PERSONAL_FIELDS = ("name", "email", "client_hash")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", "Web form"
+    EMAIL = "email", "E-mail"
+    PHONE = "phone", "Phone"
+    SOCIAL = "social", "Social media"
+    EVENT = "event", "Event"
+    FEEDBACK = "feedback", "Feedback on an article"
+    OTHER = "other", "Other"
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    TRIAGED = "triaged", "Triaged"
+    ANSWERED = "answered", "Answered"
+    CLOSED = "closed", "Closed"
+    SPAM = "spam", "Spam"
+
+
+OPEN_STATUSES = (Status.NEW, Status.TRIAGED)
+
+
+class ArticleRole(models.TextChoices):
+    ANSWERS = "answers", "The article answers this question"
+    PROMPTED = "prompted", "This question prompted the article"
+
+
+def hash_client_address(address):
+    """A salted, keyed hash of the sender's IP address; the address itself is never stored."""
+    if not address:
+        return ""
+    return salted_hmac("inquiries.client", address, algorithm="sha256").hexdigest()
+
+
+class InquiryQuerySet(models.QuerySet):
+    def not_spam(self):
+        return self.exclude(status=Status.SPAM)
+
+    def open(self):
+        """Still being worked on: new or triaged."""
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def unanswered(self):
+        """Readers who asked for a reply and have not had one yet."""
+        return self.filter(reply_wanted=True, answered_at__isnull=True).exclude(
+            status__in=[Status.CLOSED, Status.SPAM]
+        )
+
+    def received_between(self, start, end):
+        return self.filter(received_at__gte=start, received_at__lt=end)
+
+    def prompted(self, article):
+        """The questions that led staff to write `article` (for the article admin)."""
+        return self.filter(related_article=article, related_article_role=ArticleRole.PROMPTED)
+
+    def answered_by(self, article):
+        return self.filter(related_article=article, related_article_role=ArticleRole.ANSWERS)
+
+    # Bulk triage operations: one UPDATE each, used by the admin actions. -------------------
+    def mark_answered(self, at=None):
+        return self.update(
+            status=Status.ANSWERED, answered_at=Coalesce("answered_at", at or timezone.now())
+        )
+
+    def mark_closed(self):
+        return self.update(status=Status.CLOSED)
+
+    def mark_spam(self):
+        return self.update(status=Status.SPAM)
+
+    def assign_to(self, user):
+        return self.update(assigned_to=user)
+
+    def add_topic(self, topic):
+        """Tag every inquiry with `topic`; new ones move from "new" to "triaged"."""
+        with transaction.atomic():
+            through = Inquiry.topics.through
+            ids = list(self.values_list("pk", flat=True))
+            through.objects.bulk_create(
+                [through(inquiry_id=pk, topic=topic) for pk in ids], ignore_conflicts=True
+            )
+            Inquiry.objects.filter(pk__in=ids, status=Status.NEW).update(status=Status.TRIAGED)
+            return len(ids)
+
+    def link_article(self, article, role):
+        return self.update(related_article=article, related_article_role=role)
+
+    def purge_personal_data(self, older_than_days, spam_days=30, now=None):
+        """Apply the retention rules; returns (personal data blanked, spam deleted).
+
+        Closed inquiries received more than `older_than_days` ago lose their name, e-mail
+        and client hash; the question, topics and dates stay so the counts stay true. Spam
+        older than `spam_days` is deleted. Running it again changes nothing.
+        """
+        now = now or timezone.now()
+        with transaction.atomic():
+            blanked = (
+                self.filter(
+                    status=Status.CLOSED,
+                    received_at__lt=now - datetime.timedelta(days=older_than_days),
+                )
+                .exclude(name="", email="", client_hash="")
+                .update(name="", email="", client_hash="")
+            )
+            _, deleted = self.filter(
+                status=Status.SPAM, received_at__lt=now - datetime.timedelta(days=spam_days)
+            ).delete()
+        # delete() also counts the topic links it removed; report inquiries only.
+        return blanked, deleted.get(Inquiry._meta.label, 0)
+
+
+class Inquiry(models.Model):
+    question = models.TextField(
+        max_length=QUESTION_MAX_LENGTH, help_text="The question in the reader's own words."
+    )
+    received_at = models.DateTimeField(
+        "received", default=timezone.now, help_text="When the question reached us."
+    )
+    channel = models.CharField(
+        max_length=20,
+        choices=Channel.choices,
+        default=Channel.WEB,
+        help_text="How the question reached us.",
+    )
+    source_article = models.ForeignKey(
+        Article,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inquiries_sent_from",
+        verbose_name="sent from article",
+        help_text="The article page the reader was on when they asked, if any.",
+    )
+    source_version = models.ForeignKey(
+        ArticleVersion,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="article version seen",
+        help_text="The version of that article the reader was shown.",
+    )
+    topics = models.ManyToManyField(
+        Topic,
+        blank=True,
+        related_name="inquiries",
+        help_text="What the question is about. Set when triaging.",
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_inquiries",
+        help_text="The staff member who will answer or close it.",
+    )
+    staff_notes = models.TextField(
+        blank=True, help_text="For staff only: what was done, who to ask, what to follow up."
+    )
+    answered_at = models.DateTimeField(
+        "answered", null=True, blank=True, help_text="Filled in when it is marked answered."
+    )
+    related_article = models.ForeignKey(
+        Article,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="related_inquiries",
+        help_text="The article that answers this question, or that it prompted.",
+    )
+    related_article_role = models.CharField(
+        "relation to the article",
+        max_length=20,
+        choices=ArticleRole.choices,
+        blank=True,
+        help_text="Whether the article answers the question or was written because of it.",
+    )
+    is_urgent = models.BooleanField(
+        "urgent",
+        default=False,
+        help_text="Tick when the question needs an answer quickly (for example a safety concern).",
+    )
+
+    # Personal data: shown only with the "view personal data" permission, purged on retention.
+    name = models.CharField(max_length=150, blank=True, help_text="Optional.")
+    email = models.EmailField(blank=True, help_text="Optional; needed to send a reply.")
+    reply_wanted = models.BooleanField(
+        default=False, help_text="The reader asked us to reply by e-mail."
+    )
+    consent_given = models.BooleanField(
+        default=False, help_text="The reader agreed that we keep their contact details to reply."
+    )
+    consent_at = models.DateTimeField(null=True, blank=True)
+    consent_text_version = models.CharField(max_length=20, blank=True)
+    client_hash = models.CharField(
+        max_length=64, blank=True, editable=False, help_text="Salted hash of the sender's address."
+    )
+    # One per rendered form: a double-click or a resubmitted page creates one inquiry, not two.
+    submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    objects = InquiryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "inquiries"
+        ordering = ["-received_at", "-pk"]
+        permissions = [
+            ("view_personal_data", "Can see readers' names and e-mail addresses"),
+        ]
+        indexes = [
+            models.Index(fields=["-received_at"], name="inquiry_received"),
+            models.Index(fields=["status", "-received_at"], name="inquiry_status_received"),
+            models.Index(fields=["channel", "-received_at"], name="inquiry_channel_received"),
+            models.Index(
+                fields=["answered_at"],
+                name="inquiry_answered",
+                condition=Q(answered_at__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        text = " ".join(self.question.split())
+        return text if len(text) <= 60 else text[:59] + "…"
+
+    def save(self, *args, **kwargs):
+        if self.status == Status.ANSWERED and self.answered_at is None:
+            self.answered_at = timezone.now()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("admin:inquiries_inquiry_change", args=[self.pk])
+
+
+class DemandReport(Inquiry):
+    """Not data: the entry under which the demand dashboard appears in the admin index."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "demand dashboard"
+        verbose_name_plural = "demand dashboard"
+        default_permissions = ()

@@ -1,0 +1,29 @@
+import re
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _instant_forms(settings):
+    """Tests fill the form at machine speed; the timing tests set their own minimum."""
+    settings.INQUIRY_MIN_FILL_SECONDS = 0
+    settings.INQUIRY_NOTIFY_EMAIL = ""
+
+
+def form_token(client, url="/ask/"):
+    response = client.get(url)
+    assert response.status_code == 200
+    return re.search(r'name="form_token" value="([^"]+)"', response.content.decode()).group(1)
+
+
+@pytest.fixture
+def ask(client):
+    """POST the question form with a fresh token; keyword arguments override fields."""
+
+    def post(token=None, **fields):
+        data = {"question": "Can I take LDN with hydroxychloroquine?", "website": ""}
+        data["form_token"] = token or form_token(client)
+        data.update(fields)
+        return client.post("/ask/", data)
+
+    return post
