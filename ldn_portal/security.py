@@ -5,6 +5,7 @@ The settings that drive them live in ldn_portal/settings.py ("Security headers" 
 """
 
 from axes.backends import AxesStandaloneBackend
+from csp.decorators import csp
 from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.shortcuts import render
@@ -30,6 +31,15 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         if not report_only and parts.config is None and _in_staff_area(request):
             parts.config = settings.STAFF_CONTENT_SECURITY_POLICY["DIRECTIVES"]
         return parts
+
+
+def reader_page_policy(view):
+    """Serve a view under the staff area with the strict public policy.
+
+    For admin views that show reader pages (previews): the content they render is what
+    readers will get, so it must prove itself under the readers' policy, not the editor's.
+    """
+    return csp(settings.CONTENT_SECURITY_POLICY["DIRECTIVES"])(view)
 
 
 class PermissionsPolicyMiddleware:

@@ -91,3 +91,21 @@ def test_a_path_merely_starting_like_admin_keeps_the_strict_policy(client):
     response = client.get("/administration-of-lupus/")
 
     assert "'unsafe-inline'" not in response.get("Content-Security-Policy", "")
+
+
+@pytest.mark.django_db
+def test_reader_page_policy_keeps_admin_previews_under_the_strict_policy(rf):
+    from django.http import HttpResponse
+
+    from ldn_portal.security import ContentSecurityPolicyMiddleware, reader_page_policy
+
+    @reader_page_policy
+    def preview(request):
+        return HttpResponse("<p>preview</p>")
+
+    request = rf.get("/admin/articles/article/1/preview/")
+    response = ContentSecurityPolicyMiddleware(preview)(request)
+
+    directives = _directives(response)
+    assert directives["script-src"] == ["'self'"]
+    assert directives["frame-ancestors"] == ["'none'"]
