@@ -1,0 +1,265 @@
+"""Benchmarks: the portal under gunicorn on PostgreSQL, measured with wrk, interleaved.
+
+Usage (from the project root): `make bench`, or `.venv/bin/python bench/run.py --help`.
+
+It seeds a PostgreSQL database once (kept between runs, re-seeded when the sizes change),
+starts gunicorn with 2 workers and production settings, then measures every endpoint in
+turn for several rounds, so that noise on this shared machine spreads over all of them.
+Beside the pages it measures a constant page of the article page's size served by the same
+Django settings and workers: the upper bound for any Django page here. Results are printed
+and written to bench/results/<date>-<host>.md.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+PYTHON = sys.executable
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def manage(env, *args, capture=False):
+    return subprocess.run(
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        text=True,
+        capture_output=capture,
+    )
+
+
+def bench_env(database_url, static_root):
+    env = dict(os.environ)
+    env.update(
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY="bench-only-" + os.urandom(16).hex(),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DATABASE_URL=database_url,
+        DJANGO_CONN_MAX_AGE="60",
+        DJANGO_SESSION_COOKIE_SECURE="false",
+        DJANGO_CSRF_COOKIE_SECURE="false",
+        STATIC_ROOT=str(static_root),
+        LDN_BENCH_VIEWS="true",
+        DJANGO_LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def ensure_database(admin_url, name):
+    """Create the benchmark database if it does not exist (kept between runs)."""
+    import psycopg2
+
+    connection = psycopg2.connect(admin_url)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    connection.close()
+
+
+def start_gunicorn(env, port, workers):
+    log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (lives as long as the server)
+        "w", prefix="bench-gunicorn-", suffix=".log", delete=False
+    )
+    process = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "ldn_portal.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--no-control-socket",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
+                if answer.status == 200:
+                    return process
+        except OSError:
+            time.sleep(0.3)
+    process.terminate()
+    raise SystemExit(f"gunicorn did not start; see {log.name}")
+
+
+def stop(process):
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+
+
+LATENCY_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def parse_wrk(output):
+    """Requests per second, p50 and p99 (ms) and non-2xx/3xx count from wrk --latency output."""
+
+    def latency(label):
+        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
+        return float(match.group(1)) * LATENCY_UNITS[match.group(2)] if match else float("nan")
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    requests = re.search(r"(\d+) requests in", output)
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    return {
+        "rps": float(rps.group(1)) if rps else 0.0,
+        "requests": int(requests.group(1)) if requests else 0,
+        "p50": latency("50"),
+        "p99": latency("99"),
+        "bad": int(bad.group(1)) if bad else 0,
+    }
+
+
+def run_wrk(url, seconds, connections, headers=(), script=None):
+    command = ["wrk", "--latency", "-t", "2", "-c", str(connections), "-d", f"{seconds}s"]
+    for header in headers:
+        command += ["-H", header]
+    if script:
+        command += ["-s", str(script)]
+    command.append(url)
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
+    return parse_wrk(result.stdout)
+
+
+def combine(samples):
+    """Merge rounds: total requests over total time; latency percentiles as the median round."""
+    samples = sorted(samples, key=lambda s: s["p99"])
+    middle = samples[len(samples) // 2]
+    p50s = sorted(s["p50"] for s in samples)
+    return {
+        "rps": sum(s["rps"] for s in samples) / len(samples),
+        "p50": p50s[len(p50s) // 2],
+        "p99": middle["p99"],
+        "requests": sum(s["requests"] for s in samples),
+        "bad": sum(s["bad"] for s in samples),
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=10_000)
+    parser.add_argument("--inquiries", type=int, default=1_000_000)
+    parser.add_argument("--seconds", type=int, default=5, help="per endpoint per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+    )
+    parser.add_argument("--label", default="", help="added to the results file name")
+    args = parser.parse_args()
+
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install wrk")
+
+    db_name = f"ldn_bench_{args.articles}_{args.inquiries}"
+    ensure_database(args.postgres + "/postgres", db_name)
+    static_root = Path(tempfile.mkdtemp(prefix="bench-static-"))
+    env = bench_env(f"{args.postgres}/{db_name}", static_root)
+
+    manage(env, "migrate", "--noinput", "-v", "0")
+    manage(env, "seed_bulk", "--articles", str(args.articles), "--inquiries", str(args.inquiries))
+    manage(env, "collectstatic", "--noinput", "-v", "0")
+    plan = json.loads(manage(env, "bench_plan", capture=True).stdout)
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_gunicorn(env, port, args.workers)
+    try:
+        results = measure(base, plan, args)
+    finally:
+        stop(server)
+        shutil.rmtree(static_root, ignore_errors=True)
+    counted = json.loads(manage(env, "bench_plan", "--count-inquiries", capture=True).stdout)
+    report(results, plan, counted, args)
+
+
+def measure(base, plan, args):
+    endpoints = plan["endpoints"]
+    for endpoint in endpoints:  # warm caches and connections once, outside the measurement
+        run_wrk(base + endpoint["path"], 1, 4, endpoint.get("headers", ()), endpoint.get("script"))
+    samples = {endpoint["name"]: [] for endpoint in endpoints}
+    for _ in range(args.rounds):
+        for endpoint in endpoints:
+            samples[endpoint["name"]].append(
+                run_wrk(
+                    base + endpoint["path"],
+                    args.seconds,
+                    endpoint.get("connections", args.connections),
+                    endpoint.get("headers", ()),
+                    endpoint.get("script"),
+                )
+            )
+    return {name: combine(rounds) for name, rounds in samples.items()}
+
+
+def report(results, plan, counted, args):
+    bound = results["upper bound (constant page)"]["rps"]
+    lines = [
+        f"# Benchmark {datetime.datetime.now().isoformat(timespec='minutes')}",
+        "",
+        f"Machine: {platform.node()}, {os.cpu_count()} cores, {platform.platform()}",
+        f"Data: {args.articles:,} articles, {args.inquiries:,} inquiries (PostgreSQL); "
+        f"gunicorn {args.workers} workers; wrk {args.connections} connections, "
+        f"{args.rounds} rounds x {args.seconds} s per endpoint, interleaved.",
+        f"Command: `.venv/bin/python bench/run.py --articles {args.articles} "
+        f"--inquiries {args.inquiries} --seconds {args.seconds} --rounds {args.rounds}`",
+        "",
+        "| endpoint | req/s | p50 ms | p99 ms | ratio to upper bound | errors |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, figures in results.items():
+        lines.append(
+            f"| {name} | {figures['rps']:.0f} | {figures['p50']:.1f} | {figures['p99']:.1f} | "
+            f"{figures['rps'] / bound:.0%} | {figures['bad']} |"
+        )
+    lines += ["", *plan.get("notes", [])]
+    if "ask_before" in plan:
+        accepted = sum(f["requests"] for name, f in results.items() if name.startswith("/ask/"))
+        stored = counted["inquiries"] - plan["ask_before"]
+        lines.append(
+            f"/ask/ POST: {accepted} redirects counted by wrk (incl. warm-up excluded), "
+            f"{stored} rows stored during the run."
+        )
+    text = "\n".join(lines) + "\n"
+    print(text)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.date.today().isoformat()
+    suffix = f"-{args.label}" if args.label else ""
+    (RESULTS / f"{stamp}-{platform.node()}{suffix}.md").write_text(text)
+
+
+if __name__ == "__main__":
+    main()
