@@ -1,20 +1,97 @@
+"""Reader pages. Every page asks `Article.objects.live()` what readers may see and renders
+the live version's snapshot, never the working copy. Each page runs a fixed number of
+queries whatever the amount of content (tests/articles/test_queries.py)."""
+
+from django.db.models import Max, Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView, TemplateView
 
-from articles.models import Article, Author, Topic
+from articles.models import Article, ArticleVersion, Author, Topic
+
+PAGE_SIZE = 20
+HOME_FEATURED = 3
+HOME_LATEST = 6
+RELATED_COUNT = 3
+MAX_QUERY_LENGTH = 200
+
+
+def live_articles():
+    """Live articles with what a list card needs (the live version) in the same query."""
+    return (
+        Article.objects.live().select_related("live_version").order_by("-last_published_at", "-pk")
+    )
+
+
+def topics_with_live_articles():
+    return (
+        Topic.objects.filter(articles__in=Article.objects.live())
+        .annotate(last_published_at=Max("articles__last_published_at"))
+        .order_by("name")
+    )
 
 
 class HomeView(TemplateView):
     template_name = "articles/home.html"
 
+    def get_context_data(self, **kwargs):
+        featured = list(live_articles().filter(featured=True)[:HOME_FEATURED])
+        latest = live_articles().exclude(pk__in=[a.pk for a in featured])[:HOME_LATEST]
+        return super().get_context_data(
+            featured=featured, latest=latest, topics=topics_with_live_articles(), **kwargs
+        )
+
 
 class ArticleListView(ListView):
+    """All live articles, newest first; with ?q= the search results, best match first."""
+
     template_name = "articles/list.html"
     context_object_name = "articles"
-    paginate_by = 20
+    paginate_by = PAGE_SIZE
 
     def get_queryset(self):
-        return Article.objects.live().select_related("live_version")
+        self.query = self.request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
+        if self.query:
+            return live_articles().search(self.query)
+        return live_articles()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(query=self.query, **kwargs)
+        if self.query and not context["page_obj"].object_list:
+            context["suggested_topics"] = topics_with_live_articles()
+        return context
+
+
+class TopicView(ListView):
+    template_name = "articles/topic.html"
+    context_object_name = "articles"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        self.topic = get_object_or_404(Topic, slug=self.kwargs["slug"])
+        return live_articles().filter(topics=self.topic)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(topic=self.topic, **kwargs)
+
+
+class AuthorView(ListView):
+    template_name = "articles/author.html"
+    context_object_name = "articles"
+    paginate_by = PAGE_SIZE
+
+    def get_queryset(self):
+        self.author = get_object_or_404(Author, slug=self.kwargs["slug"])
+        return (
+            live_articles()
+            .filter(Q(article_authors__author=self.author) | Q(medical_reviewer=self.author))
+            .distinct()
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(author=self.author, **kwargs)
 
 
 class ArticleDetailView(DetailView):
@@ -25,22 +102,29 @@ class ArticleDetailView(DetailView):
         return Article.objects.live().select_related("live_version")
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["content"] = self.object.live_version.content
-        return context
+        article = self.object
+        content = article.live_version.content
+        topic_ids = [topic["id"] for topic in content.get("topics", [])]
+        related = (
+            live_articles().filter(topics__in=topic_ids).exclude(pk=article.pk).distinct()
+            if topic_ids
+            else Article.objects.none()
+        )
+        change_notes = ArticleVersion.objects.filter(
+            article=article, note_is_public=True, number__lte=article.live_version.number
+        ).exclude(change_note="")
+        return super().get_context_data(
+            content=content,
+            related=related[:RELATED_COUNT],
+            change_notes=change_notes.only("number", "created_at", "change_note"),
+            **kwargs,
+        )
 
 
-class TopicView(ListView):
-    template_name = "articles/list.html"
-    context_object_name = "articles"
-    paginate_by = 20
-
-    def get_queryset(self):
-        self.topic = get_object_or_404(Topic, slug=self.kwargs["slug"])
-        return Article.objects.live().filter(topics=self.topic).select_related("live_version")
-
-
-class AuthorView(DetailView):
-    model = Author
-    template_name = "articles/author.html"
-    context_object_name = "author"
+@require_GET
+def robots_txt(request):
+    sitemap = request.build_absolute_uri(reverse("articles:sitemap"))
+    lines = ["User-agent: *", "Allow: /", "Disallow: /admin/", "", f"Sitemap: {sitemap}", ""]
+    response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = f"public, max-age={60 * 60 * 24}"
+    return response

@@ -76,3 +76,15 @@ def make_inquiry(question=None, *, topics=(), **fields):
     inquiry = Inquiry.objects.create(question=question, **fields)
     inquiry.topics.set(topics)
     return inquiry
+
+
+def make_hero_image(name="hero.jpg", size=(1600, 900), color=(40, 90, 140)):
+    """A real JPEG saved as an article's hero image file (under the test MEDIA_ROOT)."""
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "JPEG")
+    return ContentFile(buffer.getvalue(), name=name)
