@@ -1,0 +1,111 @@
+"""An editor writes in the real CKEditor, compares versions, publishes; stale saves are refused."""
+
+import re
+
+import pytest
+
+from articles.models import Article
+from tests.factories import default_disclaimer, make_author, make_staff
+
+# Roles come from a data migration; restore them after other transactional tests flushed them.
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
+
+PASSWORD = "correct horse battery staple"
+
+
+def log_in(page, base_url, username):
+    page.goto(base_url + "/admin/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_selector("#user-tools")
+
+
+def type_in_editor(page, text):
+    """Click at the end of the CKEditor document and type, as a person would."""
+    body = page.frame_locator(".cke_wysiwyg_frame").locator("body")
+    body.click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type(text)
+
+
+def editor_text(page):
+    return page.frame_locator(".cke_wysiwyg_frame").locator("body").inner_text()
+
+
+def save_and_continue(page):
+    page.click("input[name=_continue]")
+    page.wait_for_load_state("load")
+
+
+def test_editor_writes_compares_and_publishes(live_server, page):
+    make_staff("edith", "Editors")
+    make_author("Dana Whitfield", credentials="RN")
+    default_disclaimer()
+    base = live_server.url
+    log_in(page, base, "edith")
+
+    page.goto(base + "/admin/articles/article/add/")
+    page.locator("#id_title").press_sequentially("Pacing for lupus fatigue")
+    assert page.input_value("#id_slug") == "pacing-for-lupus-fatigue"
+    page.fill("#id_summary", "How to spread your energy over the day.")
+    page.wait_for_selector(".cke_wysiwyg_frame")
+    type_in_editor(page, "Plan rest before you need it.")
+    page.fill("#id_last_reviewed", "2026-01-10")
+    page.select_option("#id_article_authors-0-author", label="Dana Whitfield, RN")
+    page.fill("#id_sources-0-title", "Fatigue and lupus: a patient guide")
+    save_and_continue(page)
+    assert page.get_by_text("Saved as version 1.").is_visible()
+
+    page.wait_for_selector(".cke_wysiwyg_frame")
+    type_in_editor(page, " Split big jobs into small ones.")
+    save_and_continue(page)
+    assert page.get_by_text("Saved as version 2.").is_visible()
+
+    page.get_by_role("link", name="History").click()
+    page.select_option("#compare-a", "1")
+    page.select_option("#compare-b", "2")
+    page.get_by_role("button", name="Compare").click()
+    inserted = page.locator(".diff-body ins")
+    assert "Split big jobs into small ones" in inserted.first.inner_text()
+
+    page.get_by_role("link", name=re.compile("Pacing for lupus fatigue")).click()
+    page.get_by_role("button", name="Publish version 2").click()
+    assert page.get_by_text("Published version 2: readers now see it.").is_visible()
+
+    page.goto(base + "/articles/pacing-for-lupus-fatigue/")
+    assert "Split big jobs into small ones." in page.locator("main").inner_text()
+
+
+def test_second_editor_saving_a_stale_form_gets_the_conflict_message(live_server, page, browser):
+    from tests.factories import make_article
+
+    make_staff("edith", "Editors")
+    make_staff("eric", "Editors")
+    article = make_article("Sun protection", body="<p>Wear a hat.</p>")
+    url = f"{live_server.url}/admin/articles/article/{article.pk}/change/"
+    other_context = browser.new_context()
+    other = other_context.new_page()
+    other.set_default_timeout(15_000)
+    try:
+        log_in(page, live_server.url, "edith")
+        log_in(other, live_server.url, "eric")
+        page.goto(url)
+        other.goto(url)
+        page.wait_for_selector(".cke_wysiwyg_frame")
+        other.wait_for_selector(".cke_wysiwyg_frame")
+
+        type_in_editor(page, " Use sunscreen.")
+        save_and_continue(page)
+        assert page.get_by_text("Saved as version 2.").is_visible()
+
+        type_in_editor(other, " Stay in the shade at noon.")
+        save_and_continue(other)
+
+        assert other.get_by_text("after you opened it").is_visible()
+        assert other.get_by_role("link", name="Compare version 1 with version 2").is_visible()
+        other.wait_for_selector(".cke_wysiwyg_frame")
+        assert "Stay in the shade at noon." in editor_text(other)
+        assert Article.objects.get(pk=article.pk).versions.count() == 2
+    finally:
+        other_context.close()
