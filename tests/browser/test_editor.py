@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from articles.models import Article
 from tests.factories import default_disclaimer, make_author, make_staff
@@ -55,26 +56,25 @@ def test_editor_writes_compares_and_publishes(live_server, page):
     page.select_option("#id_article_authors-0-author", label="Dana Whitfield, RN")
     page.fill("#id_sources-0-title", "Fatigue and lupus: a patient guide")
     save_and_continue(page)
-    assert page.get_by_text("Saved as version 1.").is_visible()
+    expect(page.get_by_text("Saved as version 1.")).to_be_visible()
 
     page.wait_for_selector(".cke_wysiwyg_frame")
     type_in_editor(page, " Split big jobs into small ones.")
     save_and_continue(page)
-    assert page.get_by_text("Saved as version 2.").is_visible()
+    expect(page.get_by_text("Saved as version 2.")).to_be_visible()
 
     page.get_by_role("link", name="History").click()
     page.select_option("#compare-a", "1")
     page.select_option("#compare-b", "2")
     page.get_by_role("button", name="Compare").click()
-    inserted = page.locator(".diff-body ins")
-    assert "Split big jobs into small ones" in inserted.first.inner_text()
+    expect(page.locator(".diff-body ins").first).to_contain_text("Split big jobs into small ones")
 
     page.get_by_role("link", name=re.compile("Pacing for lupus fatigue")).click()
     page.get_by_role("button", name="Publish version 2").click()
-    assert page.get_by_text("Published version 2: readers now see it.").is_visible()
+    expect(page.get_by_text("Published version 2: readers now see it.")).to_be_visible()
 
     page.goto(base + "/articles/pacing-for-lupus-fatigue/")
-    assert "Split big jobs into small ones." in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Split big jobs into small ones.")
 
 
 def test_second_editor_saving_a_stale_form_gets_the_conflict_message(live_server, page, browser):
@@ -97,13 +97,13 @@ def test_second_editor_saving_a_stale_form_gets_the_conflict_message(live_server
 
         type_in_editor(page, " Use sunscreen.")
         save_and_continue(page)
-        assert page.get_by_text("Saved as version 2.").is_visible()
+        expect(page.get_by_text("Saved as version 2.")).to_be_visible()
 
         type_in_editor(other, " Stay in the shade at noon.")
         save_and_continue(other)
 
-        assert other.get_by_text("after you opened it").is_visible()
-        assert other.get_by_role("link", name="Compare version 1 with version 2").is_visible()
+        expect(other.get_by_text("after you opened it")).to_be_visible()
+        expect(other.get_by_role("link", name="Compare version 1 with version 2")).to_be_visible()
         other.wait_for_selector(".cke_wysiwyg_frame")
         assert "Stay in the shade at noon." in editor_text(other)
         assert Article.objects.get(pk=article.pk).versions.count() == 2
