@@ -1,17 +1,27 @@
 """An editor writes in the real CKEditor, compares versions, publishes; stale saves are refused."""
 
+import importlib
 import re
 
 import pytest
+from django.apps import apps as django_apps
 from playwright.sync_api import expect
 
 from articles.models import Article
-from tests.factories import default_disclaimer, make_author, make_staff
+from tests.factories import default_disclaimer, make_article, make_author, make_staff
 
-# Roles come from a data migration; restore them after other transactional tests flushed them.
-pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
+create_roles = importlib.import_module("articles.migrations.0003_roles").create_roles
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _roles():
+    """Transactional tests empty every table afterwards, data-migration groups included;
+    create them again the way the migration does."""
+    create_roles(django_apps, schema_editor=None)
 
 
 def log_in(page, base_url, username):
@@ -78,8 +88,6 @@ def test_editor_writes_compares_and_publishes(live_server, page):
 
 
 def test_second_editor_saving_a_stale_form_gets_the_conflict_message(live_server, page, browser):
-    from tests.factories import make_article
-
     make_staff("edith", "Editors")
     make_staff("eric", "Editors")
     article = make_article("Sun protection", body="<p>Wear a hat.</p>")
