@@ -88,17 +88,23 @@ def _wrapped(tokens, kind, keep_tags):
     """Words wrapped in `kind` markers; tags kept (from the newer version) or dropped."""
     start, end = _MARKERS[kind]
     out, run = [], []
+
+    def flush():
+        text = "".join(run)
+        run.clear()
+        if text.strip():
+            out.append(start + text + end)
+        elif keep_tags:
+            out.append(text)  # Layout whitespace between new tags is not a change to show.
+
     for token in tokens:
         if token.startswith("<"):
-            if run:
-                out.append(start + "".join(run) + end)
-                run = []
+            flush()
             if keep_tags:
                 out.append(token)
         else:
             run.append(token)
-    if run:
-        out.append(start + "".join(run) + end)
+    flush()
     return out
 
 

@@ -161,6 +161,31 @@ def test_author_cannot_schedule(client, author_user):
     assert article.go_live_at is None
 
 
+def test_author_sees_submit_for_review_but_no_publish_button(client, author_user):
+    page = client.get(change_url(make_article())).content.decode()
+
+    assert "Submit for review" in page
+    assert "Publish version" not in page
+
+
+def test_editor_sees_the_publish_button(client, editor):
+    page = client.get(change_url(make_article())).content.decode()
+    assert "Publish version 1" in page
+
+
+def test_author_cannot_change_topics_or_disclaimers(client, author_user):
+    topic = make_topic("Lupus")
+    url = reverse("admin:articles_topic_change", args=[topic.pk])
+
+    assert client.get(url).status_code == 200  # may look
+    response = client.post(url, {"name": "Renamed", "slug": "lupus"})
+
+    assert response.status_code == 403
+    topic.refresh_from_db()
+    assert topic.name == "Lupus"
+    assert client.get(reverse("admin:articles_disclaimer_add")).status_code == 403
+
+
 def test_author_can_submit_for_review(client, author_user):
     article = make_article()
 
