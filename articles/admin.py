@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from articles import diff
-from articles.forms import ArticleAdminForm, stale_message
+from articles.forms import ArticleAdminForm
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -223,7 +223,9 @@ class ArticleAdmin(admin.ModelAdmin):
             latest = current.latest_version
             based_on = form.cleaned_data.get("based_on_version") or 0
             if latest is not None and latest.number != based_on:
-                raise _SaveRefused({None: stale_message(current, based_on, latest)})
+                # Saved by someone else since the form was checked; the form's own check
+                # reports it when the form is shown again.
+                raise _SaveRefused({})
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
 

@@ -338,6 +338,34 @@ def test_stale_form_is_refused_with_a_compare_link_and_keeps_the_text(client, ed
     assert article.body == "<p>First editor's paragraph</p>"
 
 
+def test_save_that_slips_past_the_form_check_is_refused_inside_the_transaction(
+    client, editor, monkeypatch
+):
+    from articles.forms import ArticleAdminForm
+
+    article = make_article()
+    stale = form_data(article, body="<p>Mine</p>")
+    client.post(change_url(article), form_data(article, title="Their title"))
+    original_check = ArticleAdminForm._check_not_stale
+    calls = []
+
+    def miss_the_first_time(form, cleaned_data):
+        # As if the other save committed between this form's check and its save.
+        if calls:
+            original_check(form, cleaned_data)
+        calls.append(1)
+
+    monkeypatch.setattr(ArticleAdminForm, "_check_not_stale", miss_the_first_time)
+
+    response = client.post(change_url(article), stale)
+
+    assert response.status_code == 200
+    assert response.content.decode().count("after you opened it") == 1
+    assert article.versions.count() == 2
+    article.refresh_from_db()
+    assert article.title == "Their title"
+
+
 def test_saving_again_after_the_conflict_message_keeps_both_versions(client, editor):
     article = make_article()
     stale = form_data(article, body="<p>Mine</p>")
