@@ -6,6 +6,7 @@ import json
 from django import template
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -46,20 +47,25 @@ def json_ld_script(data):
     )
 
 
-def _person(request, author):
+def _absolute(context, path):
+    # Without a request (an e-mail, a script) the path is the best available address.
+    request = context.get("request")
+    return request.build_absolute_uri(path) if request else path
+
+
+def _person(context, author):
     person = {"@type": "Person", "name": author["name"]}
     if author.get("credentials"):
         person["jobTitle"] = author["credentials"]
     if author.get("slug"):
-        person["url"] = request.build_absolute_uri(f"/authors/{author['slug']}/")
+        person["url"] = _absolute(context, reverse("articles:author", args=[author["slug"]]))
     return person
 
 
 @register.simple_tag(takes_context=True)
 def article_json_ld(context, article, content, picture=None):
     """schema.org MedicalWebPage for an article page, as a safe JSON-LD script element."""
-    request = context["request"]
-    url = request.build_absolute_uri(article.get_absolute_url())
+    url = _absolute(context, article.get_absolute_url())
     data = {
         "@context": "https://schema.org",
         "@type": "MedicalWebPage",
@@ -69,7 +75,7 @@ def article_json_ld(context, article, content, picture=None):
         "name": content.get("title", ""),
         "description": content.get("summary", ""),
         "inLanguage": "en",
-        "author": [_person(request, author) for author in content.get("authors", [])],
+        "author": [_person(context, author) for author in content.get("authors", [])],
         "publisher": {"@type": "Organization", "name": settings.ORGANIZATION_NAME},
         "about": [{"@type": "Thing", "name": topic["name"]} for topic in content.get("topics", [])],
         "citation": [
@@ -89,15 +95,15 @@ def article_json_ld(context, article, content, picture=None):
     if content.get("last_reviewed"):
         data["lastReviewed"] = content["last_reviewed"]
     if content.get("medical_reviewer"):
-        data["reviewedBy"] = _person(request, content["medical_reviewer"])
+        data["reviewedBy"] = _person(context, content["medical_reviewer"])
     if picture:
-        data["image"] = request.build_absolute_uri(picture["og_image"])
+        data["image"] = _absolute(context, picture["og_image"])
     return json_ld_script(data)
 
 
 @register.simple_tag(takes_context=True)
 def absolute_url(context, path):
-    return context["request"].build_absolute_uri(path)
+    return _absolute(context, path)
 
 
 @register.simple_tag
