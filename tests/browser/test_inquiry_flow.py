@@ -1,6 +1,7 @@
 """A reader asks from an article page; staff triage it and see the demand rise."""
 
 import pytest
+from playwright.sync_api import expect
 
 from inquiries.models import Inquiry
 from tests.factories import make_live_article, make_staff, make_topic
@@ -40,7 +41,7 @@ def test_reader_question_reaches_staff_and_the_dashboard(live_server, page, sett
     page.fill("#ask_question", "Could LDN help with my lupus fatigue?")
     page.click("button[type=submit]")
     page.wait_for_url("**/ask/thanks/")
-    assert "In an emergency" in page.content()
+    expect(page.locator("main")).to_contain_text("In an emergency")
 
     staff.goto(base + "/admin/inquiries/inquiry/")
     row = staff.locator("#result_list tbody tr", has_text="Could LDN help")
@@ -51,7 +52,7 @@ def test_reader_question_reaches_staff_and_the_dashboard(live_server, page, sett
     staff.select_option("#id_article", str(article.pk))
     staff.select_option("#id_role", "prompted")
     staff.click("input[name=apply]")
-    assert "1 inquiry linked" in staff.content()
+    expect(staff.locator(".messagelist")).to_contain_text("1 inquiry linked")
 
     inquiry = Inquiry.objects.get(question="Could LDN help with my lupus fatigue?")
     assert inquiry.source_article == article and inquiry.related_article == article
