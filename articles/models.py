@@ -384,10 +384,15 @@ class Article(models.Model):
     def _image_data(self):
         if not self.image:
             return None
+        try:
+            width, height = self.image.width, self.image.height
+        except OSError:
+            # The file went missing from storage; keep its rights data rather than fail a save.
+            width = height = None
         return {
             "file": self.image.name,
-            "width": self.image.width,
-            "height": self.image.height,
+            "width": width,
+            "height": height,
             "alt": self.image_alt,
             "caption": self.image_caption,
             "credit": self.image_credit,

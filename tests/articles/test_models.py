@@ -96,3 +96,27 @@ def test_compare_lists_every_field_and_says_which_changed():
     assert not rows["Title"]["changed"]
     assert not rows["Body"]["changed"]
     assert {"Sources", "Authors", "Topics", "Disclaimer", "Hero image"} <= set(rows)
+
+
+def test_a_missing_image_file_does_not_stop_a_new_version():
+    import io
+    from pathlib import Path
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    article = make_article()
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(buffer, format="PNG")
+    article.image.save("hero.png", ContentFile(buffer.getvalue()), save=False)
+    article.image_alt, article.image_credit = "A square", "Staff"
+    article.save()
+    Path(article.image.path).unlink()
+    article = Article.objects.get(pk=article.pk)
+    article.summary = "Changed"
+    article.save()
+
+    version = article.save_version()
+
+    assert version.content["image"]["alt"] == "A square"
+    assert version.content["image"]["width"] is None
