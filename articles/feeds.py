@@ -8,6 +8,13 @@ from django.utils.feedgenerator import Atom1Feed
 from articles.models import Article
 
 FEED_SIZE = 20
+# XML 1.0 forbids most control characters; text pasted into the admin (from PDFs, say) can
+# hold them, and one would make the whole feed fail to render.
+_XML_ILLEGAL = dict.fromkeys(c for c in range(0x20) if c not in (0x09, 0x0A, 0x0D))
+
+
+def _xml_text(text):
+    return text.translate(_XML_ILLEGAL) if text else text
 
 
 class LatestArticlesFeed(Feed):
@@ -27,10 +34,10 @@ class LatestArticlesFeed(Feed):
         )
 
     def item_title(self, item):
-        return item.live_version.title
+        return _xml_text(item.live_version.title)
 
     def item_description(self, item):
-        return item.live_version.summary
+        return _xml_text(item.live_version.summary)
 
     def item_pubdate(self, item):
         return item.first_published_at
@@ -40,10 +47,10 @@ class LatestArticlesFeed(Feed):
 
     def item_author_name(self, item):
         names = [author["name"] for author in item.live_version.content.get("authors", [])]
-        return ", ".join(names) or None
+        return _xml_text(", ".join(names)) or None
 
     def item_categories(self, item):
-        return [topic["name"] for topic in item.live_version.content.get("topics", [])]
+        return [_xml_text(topic["name"]) for topic in item.live_version.content.get("topics", [])]
 
 
 class LatestArticlesAtomFeed(LatestArticlesFeed):
