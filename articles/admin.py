@@ -103,8 +103,8 @@ class ArticleAdmin(admin.ModelAdmin):
         "title",
         "status",
         "live_version_number",
-        "updated_by",
-        "updated_at",
+        "last_edited_by",
+        "last_edited",
         "review_due",
     )
     list_filter = ("status", "topics", "authors", ReviewOverdueFilter)
@@ -168,6 +168,14 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.display(description="live version", ordering="live_version__number")
     def live_version_number(self, article):
         return f"v{article.live_version.number}" if article.live_version else "—"
+
+    @admin.display(description="last edited by", ordering="updated_by__username")
+    def last_edited_by(self, article):
+        return article.updated_by or "—"
+
+    @admin.display(description="last edited", ordering="updated_at")
+    def last_edited(self, article):
+        return date_format(timezone.localtime(article.updated_at), "DATETIME_FORMAT")
 
     @admin.display(description="next review due", ordering="next_review_due")
     def review_due(self, article):
