@@ -268,6 +268,14 @@ INQUIRY_PII_RETENTION_DAYS = env.int("LDN_INQUIRY_PII_RETENTION_DAYS", default=3
 # Demand dashboard: a topic with at least this many questions and no live article is a gap.
 INQUIRY_CONTENT_GAP_MIN = env.int("LDN_INQUIRY_CONTENT_GAP_MIN", default=3)
 
+# Performance (issue 6; docs/performance.md) --------------------------------------------------
+# Whole reader pages cached for anonymous readers (articles/cache.py). Needs a cache every app
+# process shares, so it is on by default only with Redis: a publish must clear every process.
+PAGE_CACHE = env.bool("LDN_PAGE_CACHE", default=bool(REDIS_URL))
+PAGE_CACHE_SECONDS = env.int("LDN_PAGE_CACHE_SECONDS", default=600)
+# Benchmark-only views (a constant page, the upper bound for a Django page); never in production.
+BENCH_VIEWS = env.bool("LDN_BENCH_VIEWS", default=False)
+
 # Logging: requests and errors only; reader questions and personal data are never logged.
 LOGGING = {
     "version": 1,

@@ -1,0 +1,187 @@
+"""The reader page cache: hits for anonymous readers, and never a stale page after a change."""
+
+import datetime
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+from articles import cache as page_cache_module
+from articles.models import Article
+from tests.factories import (
+    default_disclaimer,
+    make_article,
+    make_author,
+    make_live_article,
+    make_staff,
+    make_topic,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache")]
+
+
+def fetch(client, url):
+    response = client.get(url)
+    return response.status_code, response.content.decode(), response.get("X-Page-Cache")
+
+
+def later(seconds):
+    """Patch the clock: `seconds` from now."""
+    moment = timezone.now() + datetime.timedelta(seconds=seconds)
+    return mock.patch("django.utils.timezone.now", return_value=moment)
+
+
+def test_second_anonymous_visit_is_served_from_the_cache(client):
+    article = make_live_article("Pacing with fatigue")
+    first = fetch(client, article.get_absolute_url())
+    second = fetch(client, article.get_absolute_url())
+    assert (first[0], first[2]) == (200, "miss")
+    assert (second[0], second[2]) == (200, "hit")
+    assert second[1] == first[1]
+
+
+def test_query_strings_and_signed_in_staff_bypass_the_cache(client):
+    article = make_live_article("Sleep and lupus")
+    fetch(client, article.get_absolute_url())
+    assert fetch(client, article.get_absolute_url() + "?utm_source=x")[2] is None
+    client.force_login(make_staff("editor"))
+    assert fetch(client, article.get_absolute_url())[2] is None
+
+
+def test_publishing_a_new_version_shows_it_at_once(client):
+    article = make_live_article("Vitamin D basics")
+    fetch(client, article.get_absolute_url())
+    assert "Vitamin D basics" in fetch(client, article.get_absolute_url())[1]
+    article.title = "Vitamin D: the new evidence"
+    article.save()
+    article.save_version(change_note="New trial")
+    # Saved but not published: readers still see the live version (from the cache is fine).
+    assert "Vitamin D basics" in fetch(client, article.get_absolute_url())[1]
+    article.publish()
+    status, html, state = fetch(client, article.get_absolute_url())
+    assert (status, state) == (200, "miss")
+    assert "Vitamin D: the new evidence" in html
+
+
+def test_a_new_article_appears_on_the_cached_home_and_list_pages(client):
+    make_live_article("Older article")
+    for url in ("/", "/articles/"):
+        fetch(client, url)
+        assert fetch(client, url)[2] == "hit"
+    make_live_article("Brand new article")
+    for url in ("/", "/articles/"):
+        assert "Brand new article" in fetch(client, url)[1]
+
+
+def test_unpublish_and_archive_take_the_page_down_at_once(client):
+    article = make_live_article("Going away")
+    other = make_live_article("Also going away")
+    fetch(client, article.get_absolute_url())
+    fetch(client, other.get_absolute_url())
+    article.unpublish()
+    other.archive()
+    assert fetch(client, article.get_absolute_url())[0] == 404
+    assert fetch(client, other.get_absolute_url())[0] == 404
+    assert "Going away" not in fetch(client, "/articles/")[1]
+
+
+def test_restore_and_republish_show_the_restored_text(client):
+    article = make_live_article("First title")
+    first = article.live_version
+    article.title = "Second title"
+    article.save()
+    article.save_version(change_note="Retitled")
+    article.publish()
+    assert "Second title" in fetch(client, article.get_absolute_url())[1]
+    article.restore(first)
+    article.publish()
+    assert "First title" in fetch(client, article.get_absolute_url())[1]
+
+
+def test_scheduled_go_live_passing_shows_the_article_without_any_write(client):
+    article = make_article("Scheduled piece")
+    article.go_live_at = timezone.now() + datetime.timedelta(seconds=2)
+    article.save()
+    article.publish()
+    url = article.get_absolute_url()
+    assert fetch(client, url)[0] == 404
+    fetch(client, "/articles/")
+    status, html, state = fetch(client, "/articles/")
+    assert state == "hit"
+    assert "Scheduled piece" not in html
+    with later(3):
+        assert fetch(client, url)[0] == 200
+        assert "Scheduled piece" in fetch(client, "/articles/")[1]
+
+
+def test_expiry_passing_takes_the_article_down_without_any_write(client):
+    article = make_live_article(
+        "Expiring piece", expire_at=timezone.now() + datetime.timedelta(seconds=2)
+    )
+    url = article.get_absolute_url()
+    fetch(client, url)
+    assert fetch(client, url)[:3:2] == (200, "hit")
+    with later(3):
+        assert fetch(client, url)[0] == 404
+        assert "Expiring piece" not in fetch(client, "/articles/")[1]
+
+
+def test_a_cached_page_expires_no_later_than_the_next_scheduled_moment(client):
+    make_live_article("Live now")
+    soon = make_article("Soon")
+    soon.go_live_at = timezone.now() + datetime.timedelta(seconds=30)
+    soon.save()
+    soon.publish()
+    shared = page_cache_module.cache
+    with mock.patch.object(shared, "set", wraps=shared.set) as put:
+        fetch(client, "/articles/")
+    timeouts = [
+        call.args[2] for call in put.call_args_list if call.args[0] != page_cache_module.STATE_KEY
+    ]
+    assert timeouts and all(t <= 31 for t in timeouts)
+
+
+def test_editing_an_author_updates_their_cached_page(client):
+    author = make_author("Dana Reyes")
+    make_live_article("By Dana", authors=[author])
+    fetch(client, author.get_absolute_url())
+    assert fetch(client, author.get_absolute_url())[2] == "hit"
+    author.credentials = "rheumatology nurse"
+    author.save()
+    assert "rheumatology nurse" in fetch(client, author.get_absolute_url())[1]
+
+
+def test_editing_a_topic_updates_the_cached_topic_and_article_pages(client):
+    topic = make_topic("Raynauds", description="Cold fingers.")
+    article = make_live_article("Warm hands", topics=[topic])
+    fetch(client, topic.get_absolute_url())
+    fetch(client, article.get_absolute_url())
+    topic.description = "Cold fingers and toes, and what helps."
+    topic.save()
+    assert "and what helps" in fetch(client, topic.get_absolute_url())[1]
+    assert fetch(client, article.get_absolute_url())[2] == "miss"
+
+
+def test_editing_a_disclaimer_clears_the_cached_pages(client):
+    article = make_live_article("With a disclaimer")
+    fetch(client, article.get_absolute_url())
+    assert fetch(client, article.get_absolute_url())[2] == "hit"
+    disclaimer = default_disclaimer()
+    disclaimer.text = "Reworded disclaimer."
+    disclaimer.save()
+    assert fetch(client, article.get_absolute_url())[2] == "miss"
+
+
+def test_changing_an_articles_topics_clears_the_cache(client):
+    topic = make_topic("Kidneys")
+    article = make_live_article("Kidney care")
+    fetch(client, topic.get_absolute_url())
+    Article.objects.get(pk=article.pk).topics.add(topic)
+    assert fetch(client, topic.get_absolute_url())[2] == "miss"
+
+
+def test_pages_are_not_cached_when_the_cache_is_not_shared(client, settings):
+    settings.PAGE_CACHE = False
+    article = make_live_article("Uncached")
+    fetch(client, article.get_absolute_url())
+    assert fetch(client, article.get_absolute_url())[2] is None
