@@ -7,6 +7,7 @@ permission (the Editors group); Authors get 403.
 """
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
@@ -296,7 +297,9 @@ class ArticleAdmin(admin.ModelAdmin):
         return custom + super().get_urls()
 
     def _article(self, request, object_id, *, publish=False, change=False):
-        article = get_object_or_404(Article.objects.select_related("live_version"), pk=object_id)
+        article = self.get_object(request, unquote(object_id))
+        if article is None:
+            raise Http404("No such article.")
         if not self.has_view_permission(request, article):
             raise PermissionDenied
         if change and not self.has_change_permission(request, article):

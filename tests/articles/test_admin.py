@@ -523,6 +523,12 @@ def test_compare_escapes_what_staff_wrote(client, editor):
     assert "&lt;script&gt;" in page
 
 
+@pytest.mark.parametrize("name", ["history", "compare", "preview", "publish"])
+def test_a_bad_article_id_is_404_not_an_error(client, editor, name):
+    response = client.post(f"/admin/articles/article/not-a-number/{name}/")
+    assert response.status_code == 404
+
+
 def test_compare_with_a_missing_version_is_404(client, editor):
     article = make_article()
     assert client.get(article_url("compare", article) + "?a=1&b=9").status_code == 404
