@@ -48,9 +48,15 @@ def manage(env, *args, capture=False):
     )
 
 
-def bench_env(database_url, static_root):
+def bench_env(database_url, static_root, redis_url, cache_prefix):
     env = dict(os.environ)
     env.update(
+        # Production-like: the page cache and the rate limit live in Redis, shared by workers.
+        REDIS_URL=redis_url,
+        DJANGO_CACHE_PREFIX=cache_prefix,
+        # Bench only: the form may be sent at machine speed, as often as wrk can.
+        LDN_INQUIRY_MIN_FILL_SECONDS="0",
+        LDN_INQUIRY_RATE_LIMIT="1000000/s",
         DJANGO_DEBUG="false",
         DJANGO_SECRET_KEY="bench-only-" + os.urandom(16).hex(),
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
@@ -142,15 +148,22 @@ def parse_wrk(output):
     }
 
 
-def run_wrk(url, seconds, connections, headers=(), script=None):
+def run_wrk(url, seconds, connections, headers=(), script=None, env=None):
     command = ["wrk", "--latency", "-t", "2", "-c", str(connections), "-d", f"{seconds}s"]
     for header in headers:
         command += ["-H", header]
     if script:
         command += ["-s", str(script)]
     command.append(url)
-    result = subprocess.run(command, capture_output=True, text=True, check=True)
-    return parse_wrk(result.stdout)
+    result = subprocess.run(
+        command, capture_output=True, text=True, check=False, env={**os.environ, **(env or {})}
+    )
+    if result.returncode:
+        raise SystemExit(f"wrk failed on {url}:\n{result.stdout}\n{result.stderr}")
+    figures = parse_wrk(result.stdout)
+    redirects = re.search(r"^Redirects: (\d+)", result.stdout, re.MULTILINE)
+    figures["redirects"] = int(redirects.group(1)) if redirects else 0
+    return figures
 
 
 def combine(samples):
@@ -164,6 +177,7 @@ def combine(samples):
         "p99": middle["p99"],
         "requests": sum(s["requests"] for s in samples),
         "bad": sum(s["bad"] for s in samples),
+        "redirects": sum(s["redirects"] for s in samples),
     }
 
 
@@ -179,6 +193,9 @@ def main():
         "--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
     )
     parser.add_argument("--label", default="", help="added to the results file name")
+    parser.add_argument(
+        "--redis", default=os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/0")
+    )
     args = parser.parse_args()
 
     if shutil.which("wrk") is None:
@@ -187,7 +204,8 @@ def main():
     db_name = f"ldn_bench_{args.articles}_{args.inquiries}"
     ensure_database(args.postgres + "/postgres", db_name)
     static_root = Path(tempfile.mkdtemp(prefix="bench-static-"))
-    env = bench_env(f"{args.postgres}/{db_name}", static_root)
+    cache_prefix = f"ldnbench-{os.getpid()}"
+    env = bench_env(f"{args.postgres}/{db_name}", static_root, args.redis, cache_prefix)
 
     manage(env, "migrate", "--noinput", "-v", "0")
     manage(env, "seed_bulk", "--articles", str(args.articles), "--inquiries", str(args.inquiries))
@@ -198,18 +216,36 @@ def main():
     base = f"http://127.0.0.1:{port}"
     server = start_gunicorn(env, port, args.workers)
     try:
-        results = measure(base, plan, args)
+        results, warmup_redirects = measure(base, plan, args)
     finally:
         stop(server)
         shutil.rmtree(static_root, ignore_errors=True)
+        clear_redis(args.redis, cache_prefix)
     counted = json.loads(manage(env, "bench_plan", "--count-inquiries", capture=True).stdout)
-    report(results, plan, counted, args)
+    report(results, plan, counted, warmup_redirects, args)
+
+
+def clear_redis(url, prefix):
+    import redis
+
+    client = redis.Redis.from_url(url)
+    for key in client.scan_iter(match=f"{prefix}:*"):
+        client.delete(key)
 
 
 def measure(base, plan, args):
     endpoints = plan["endpoints"]
+    wrk_env = plan.get("env", {})
+    warmup_redirects = 0
     for endpoint in endpoints:  # warm caches and connections once, outside the measurement
-        run_wrk(base + endpoint["path"], 1, 4, endpoint.get("headers", ()), endpoint.get("script"))
+        warmup_redirects += run_wrk(
+            base + endpoint["path"],
+            1,
+            4,
+            endpoint.get("headers", ()),
+            endpoint.get("script"),
+            wrk_env,
+        )["redirects"]
     samples = {endpoint["name"]: [] for endpoint in endpoints}
     for _ in range(args.rounds):
         for endpoint in endpoints:
@@ -220,12 +256,13 @@ def measure(base, plan, args):
                     endpoint.get("connections", args.connections),
                     endpoint.get("headers", ()),
                     endpoint.get("script"),
+                    wrk_env,
                 )
             )
-    return {name: combine(rounds) for name, rounds in samples.items()}
+    return {name: combine(rounds) for name, rounds in samples.items()}, warmup_redirects
 
 
-def report(results, plan, counted, args):
+def report(results, plan, counted, warmup_redirects, args):
     bound = results["upper bound (constant page)"]["rps"]
     lines = [
         f"# Benchmark {datetime.datetime.now().isoformat(timespec='minutes')}",
@@ -244,14 +281,24 @@ def report(results, plan, counted, args):
         lines.append(
             f"| {name} | {figures['rps']:.0f} | {figures['p50']:.1f} | {figures['p99']:.1f} | "
             f"{figures['rps'] / bound:.0%} | {figures['bad']} |"
+            if bound
+            else f"| {name} | {figures['rps']:.0f} | - | - | - | {figures['bad']} |"
         )
-    lines += ["", *plan.get("notes", [])]
-    if "ask_before" in plan:
-        accepted = sum(f["requests"] for name, f in results.items() if name.startswith("/ask/"))
-        stored = counted["inquiries"] - plan["ask_before"]
+    lines += ["", *(f"- {note}" for note in plan.get("notes", []))]
+    dashboard = next((f for name, f in results.items() if name.startswith("dashboard")), None)
+    if dashboard and plan.get("raw_sql_ms"):
         lines.append(
-            f"/ask/ POST: {accepted} redirects counted by wrk (incl. warm-up excluded), "
-            f"{stored} rows stored during the run."
+            f"- Dashboard p50 {dashboard['p50']:.1f} ms, its raw SQL "
+            f"{plan['raw_sql_ms']:.1f} ms: "
+            f"{dashboard['p50'] / plan['raw_sql_ms']:.2f}x."
+        )
+    if "ask_before" in plan:
+        redirects = warmup_redirects + sum(f["redirects"] for f in results.values())
+        stored = counted["inquiries"] - plan["ask_before"]
+        verdict = "none lost" if redirects == stored else "MISMATCH"
+        lines.append(
+            f"- /ask/ POST: {redirects} redirects returned (warm-up included), "
+            f"{stored} rows stored: {verdict}."
         )
     text = "\n".join(lines) + "\n"
     print(text)

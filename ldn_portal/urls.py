@@ -28,6 +28,11 @@ urlpatterns = [
     path("", include("articles.urls")),
 ]
 
+if settings.BENCH_VIEWS:
+    from ldn_portal import bench
+
+    urlpatterns += [path("_bench/constant/<int:size>/", bench.constant_page)]
+
 if settings.DEBUG:
     # Production serves uploads from the web server or object storage, not from Django.
     urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]

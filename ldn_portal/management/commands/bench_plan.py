@@ -1,0 +1,116 @@
+"""What bench/run.py measures, as JSON: endpoints, headers, notes (used by `make bench` only).
+
+It creates a superuser session for the staff pages, a CSRF secret and a signed form token for
+the /ask/ POST script, measures the article page's size for the constant page, and times the
+raw SQL the demand dashboard runs, so the report can compare the dashboard with it.
+"""
+
+import json
+import statistics
+import time
+
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+from django.core.management.base import BaseCommand
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils.crypto import get_random_string
+
+from articles.models import Article, Topic
+from inquiries.forms import new_form_token
+from inquiries.models import Inquiry
+
+BENCH_USER = "bench-admin"
+SEARCH_WORD = "naltrexone"
+
+
+def staff_session():
+    user, _ = get_user_model().objects.get_or_create(
+        username=BENCH_USER, defaults={"is_staff": True, "is_superuser": True}
+    )
+    user.set_unusable_password()
+    user.save()
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    return session.session_key
+
+
+def raw_sql_ms(client, url, repeat=5):
+    """Run the dashboard once, then time exactly the SQL it ran, straight on the connection."""
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    statements = [query["sql"] for query in captured.captured_queries]
+    totals = []
+    with connection.cursor() as cursor:
+        for _ in range(repeat):
+            started = time.perf_counter()
+            for sql in statements:
+                cursor.execute(sql)
+                if cursor.description:
+                    cursor.fetchall()
+            totals.append((time.perf_counter() - started) * 1000)
+    return statistics.median(totals), len(statements)
+
+
+class Command(BaseCommand):
+    help = "Print the benchmark plan as JSON (for bench/run.py)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--count-inquiries", action="store_true")
+
+    def handle(self, *args, count_inquiries, **options):
+        if count_inquiries:
+            self.stdout.write(json.dumps({"inquiries": Inquiry.objects.count()}))
+            return
+        article = (
+            Article.objects.live()
+            .filter(topics__slug="low-dose-naltrexone")
+            .order_by("-last_published_at")
+            .first()
+        ) or Article.objects.live().order_by("-last_published_at").first()
+        topic = Topic.objects.filter(articles=article).order_by("name").first()
+        session = staff_session()
+        cookie = f"Cookie: sessionid={session}"
+        client = Client(HTTP_HOST="127.0.0.1")
+        article_url = article.get_absolute_url()
+        size = len(client.get(article_url + "?size=1").content)
+        dashboard = reverse("admin:inquiries_demandreport_changelist") + "?days=365"
+        staff = Client(HTTP_HOST="127.0.0.1")
+        staff.cookies["sessionid"] = session
+        raw_ms, statements = raw_sql_ms(staff, dashboard)
+        csrf = get_random_string(32)
+        endpoints = [
+            {"name": "upper bound (constant page)", "path": f"/_bench/constant/{size}/"},
+            {"name": "article page (cached)", "path": article_url},
+            {"name": "article page (uncached)", "path": article_url + "?from=bench"},
+            {"name": "home", "path": "/"},
+            {"name": "list", "path": "/articles/"},
+            {"name": f"search ?q={SEARCH_WORD}", "path": f"/articles/?q={SEARCH_WORD}"},
+            {"name": "topic page", "path": topic.get_absolute_url()},
+            {"name": "/ask/ POST", "path": "/ask/", "script": "bench/ask.lua"},
+            {"name": "dashboard 365 days", "path": dashboard, "headers": [cookie]},
+            {
+                "name": "admin inquiry list",
+                "path": reverse("admin:inquiries_inquiry_changelist"),
+                "headers": [cookie],
+            },
+        ]
+        plan = {
+            "endpoints": endpoints,
+            "env": {"BENCH_CSRF": csrf, "BENCH_FORM_TOKEN": new_form_token()},
+            "raw_sql_ms": raw_ms,
+            "ask_before": Inquiry.objects.count(),
+            "notes": [
+                f"Article page: {article_url} ({size:,} bytes); the constant page has that size.",
+                "The uncached article page adds a query string: the page cache only serves "
+                "requests without one.",
+                f"Raw SQL of the dashboard (365 days): {statements} statements, "
+                f"{raw_ms:.1f} ms (median of 5, run directly on the connection).",
+            ],
+        }
+        self.stdout.write(json.dumps(plan))
