@@ -93,7 +93,12 @@ class Command(BaseCommand):
             {"name": f"search ?q={SEARCH_WORD}", "path": f"/articles/?q={SEARCH_WORD}"},
             {"name": "topic page", "path": topic.get_absolute_url()},
             {"name": "/ask/ POST", "path": "/ask/", "script": "bench/ask.lua"},
-            {"name": "dashboard 365 days", "path": dashboard, "headers": [cookie]},
+            {
+                "name": "dashboard 365 days",
+                "path": dashboard,
+                "headers": [cookie],
+                "connections": 1,
+            },
             {
                 "name": "admin inquiry list",
                 "path": reverse("admin:inquiries_inquiry_changelist"),
