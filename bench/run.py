@@ -126,7 +126,11 @@ def start_gunicorn(env, port, workers):
 def stop(process):
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=20)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:  # a worker still busy with a slow staff page
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 LATENCY_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
