@@ -6,6 +6,7 @@ Publishing, unpublishing, archiving and restoring need the `articles.publish_art
 permission (the Editors group); Authors get 403.
 """
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,6 +27,7 @@ from articles.models import (
     ArticleAuthor,
     Author,
     Disclaimer,
+    OrganizationPolicy,
     PublishBlocked,
     Source,
     Topic,
@@ -54,6 +56,17 @@ class AuthorAdmin(admin.ModelAdmin):
 @admin.register(Disclaimer)
 class DisclaimerAdmin(admin.ModelAdmin):
     list_display = ("name", "is_default")
+
+
+@admin.register(OrganizationPolicy)
+class OrganizationPolicyAdmin(admin.ModelAdmin):
+    """One row: the add page is offered only until it exists, and it is never deleted."""
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not OrganizationPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ArticleAuthorInline(admin.TabularInline):
@@ -99,6 +112,11 @@ class _SaveRefused(Exception):
 class ArticleAdmin(admin.ModelAdmin):
     form = ArticleAdminForm
     change_form_template = "admin/articles/article/change_form.html"
+    change_list_template = "admin/articles/article/change_list.html"
+    delete_confirmation_template = "admin/articles/article/trash_confirmation.html"
+    delete_selected_confirmation_template = (
+        "admin/articles/article/trash_selected_confirmation.html"
+    )
     inlines = [ArticleAuthorInline, SourceInline]
     list_display = (
         "title",
@@ -116,7 +134,18 @@ class ArticleAdmin(admin.ModelAdmin):
     actions = ["submit_selected_for_review", "publish_selected", "unpublish_selected"]
     fieldsets = [
         (None, {"fields": ("title", "slug", "subtitle", "summary", "body")}),
-        ("Trust and safety", {"fields": ("cautions", "evidence_note", "funding_statement")}),
+        (
+            "Trust and safety",
+            {
+                "fields": (
+                    "cautions",
+                    "evidence_note",
+                    "funding_statement",
+                    "advertising_statement",
+                )
+            },
+        ),
+        ("For staff only", {"fields": ("editor_note",)}),
         (
             "People, topics and review",
             {
@@ -193,9 +222,36 @@ class ArticleAdmin(admin.ModelAdmin):
     def has_publish_permission(self, request):
         return request.user.has_perm(PUBLISH_PERMISSION)
 
-    def has_delete_permission(self, request, obj=None):
-        # Versions must never disappear; retire an article by archiving it instead.
-        return False
+    # Deleting moves to the trash: versions never disappear until a superuser empties it.
+    def get_queryset(self, request):
+        return super().get_queryset(request).not_trashed()
+
+    def delete_model(self, request, obj):
+        obj.move_to_trash(by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for article in queryset:
+            article.move_to_trash(by=request.user)
+
+    def get_deleted_objects(self, objs, request):
+        # Nothing is deleted, so list only the articles and need no permission on versions.
+        objs = list(objs)
+        perms_needed = set() if self.has_delete_permission(request) else {"article"}
+        return [str(obj) for obj in objs], {"articles": len(objs)}, perms_needed, []
+
+    def response_delete(self, request, obj_display, obj_id):
+        messages.success(
+            request,
+            f"“{obj_display}” was moved to the trash. Restore it from the trash at any time.",
+        )
+        return HttpResponseRedirect(reverse("admin:articles_article_changelist"))
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            function, name, _ = actions["delete_selected"]
+            actions["delete_selected"] = (function, name, "Move selected articles to the trash")
+        return actions
 
     def get_readonly_fields(self, request, obj=None):
         fields = ["status", "live_version_number", "has_unpublished_changes"]
@@ -270,7 +326,7 @@ class ArticleAdmin(admin.ModelAdmin):
         def view(function, name):
             return self.admin_site.admin_view(function), f"articles_article_{name}"
 
-        # Most specific first: <path:object_id> would also match "1/versions/2".
+        # Most specific first: <path:object_id> would also match "1/versions/2" or "trash/".
         patterns = [
             (
                 "<path:object_id>/versions/<int:number>/preview/",
@@ -289,6 +345,9 @@ class ArticleAdmin(admin.ModelAdmin):
             ("<path:object_id>/unpublish/", self.unpublish_view, "unpublish"),
             ("<path:object_id>/archive/", self.archive_view, "archive"),
             ("<path:object_id>/submit/", self.submit_view, "submit"),
+            ("trash/", self.trash_view, "trash"),
+            ("trash/empty/", self.empty_trash_view, "empty_trash"),
+            ("trash/<int:pk>/restore/", self.restore_from_trash_view, "restore_from_trash"),
         ]
         custom = []
         for route, function, name in patterns:
@@ -449,6 +508,47 @@ class ArticleAdmin(admin.ModelAdmin):
         getattr(article, method)(by=request.user)
         messages.success(request, message)
         return HttpResponseRedirect(self._change_url(article))
+
+    # Trash ------------------------------------------------------------------------------------
+    def trash_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        trashed = Article.objects.trashed().select_related("updated_by").order_by("-trashed_at")
+        purgeable = set(Article.objects.trashed().purgeable().values_list("pk", flat=True))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Trash",
+            "articles": trashed,
+            "purgeable": purgeable,
+            "retention_days": settings.TRASH_RETENTION_DAYS,
+            "can_restore": self.has_delete_permission(request),
+            "can_empty": request.user.is_superuser,
+        }
+        return TemplateResponse(request, "admin/articles/article/trash.html", context)
+
+    def restore_from_trash_view(self, request, pk):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_delete_permission(request):
+            raise PermissionDenied
+        article = get_object_or_404(Article.objects.trashed(), pk=pk)
+        article.restore_from_trash(by=request.user)
+        messages.success(request, f"“{article}” was restored from the trash.")
+        return HttpResponseRedirect(self._change_url(article))
+
+    def empty_trash_view(self, request):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        count = Article.objects.empty_trash()
+        days = settings.TRASH_RETENTION_DAYS
+        messages.success(
+            request,
+            f"Deleted {count} article(s) for good: those in the trash longer than {days} days.",
+        )
+        return HttpResponseRedirect(reverse("admin:articles_article_trash"))
 
     # List actions ----------------------------------------------------------------------------
     @admin.action(description="Submit selected articles for review", permissions=["change"])

@@ -39,7 +39,8 @@ class ArticleAdminForm(forms.ModelForm):
         model = Article
         fields = [
             "title", "slug", "subtitle", "summary", "body", "cautions", "evidence_note",
-            "funding_statement", "topics", "medical_reviewer", "disclaimer", "last_reviewed",
+            "funding_statement", "advertising_statement", "editor_note", "topics",
+            "medical_reviewer", "disclaimer", "last_reviewed",
             "next_review_due", "image", "image_alt", "image_caption", "image_credit",
             "image_rights_holder", "image_licence", "image_permission_contact",
             "image_link_back_required", "image_source_url", "go_live_at", "expire_at", "featured",

@@ -6,6 +6,7 @@ points `live_version` at one of them. Readers only ever see `live_version`.
 """
 
 import datetime
+import math
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -14,6 +15,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from articles import search
 from articles.richtext import RichTextField
@@ -129,6 +131,51 @@ def default_disclaimer_id():
     return disclaimer.pk if disclaimer else None
 
 
+class OrganizationPolicy(models.Model):
+    """The organization's standard trust statements (one row). Articles may override each."""
+
+    funding_statement = models.TextField(
+        "funding and conflicts of interest",
+        blank=True,
+        help_text=(
+            "Who funds the organization and any conflicts of interest, in plain words. Shown "
+            "on every article that does not give its own statement."
+        ),
+    )
+    advertising_statement = models.TextField(
+        "advertising",
+        blank=True,
+        default="We carry no advertising and accept no money to publish or promote content.",
+        help_text="Shown on every article that does not give its own statement.",
+    )
+
+    class Meta:
+        verbose_name = "organization policy"
+        verbose_name_plural = "organization policy"
+
+    def __str__(self):
+        return "Organization policy"
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def current(cls):
+        """The single policy row, created with its defaults the first time it is asked for."""
+        policy, _ = cls.objects.get_or_create(pk=1)
+        return policy
+
+
+WORDS_PER_MINUTE = 200
+
+
+def reading_minutes(html):
+    """Minutes to read `html` at WORDS_PER_MINUTE, rounded up, at least 1."""
+    words = len(strip_tags(html or "").split())
+    return max(1, math.ceil(words / WORDS_PER_MINUTE))
+
+
 class ImageLicence(models.TextChoices):
     ORGANIZATION = "organization", "Owned by the organization"
     PERMISSION = "permission", "Used with written permission"
@@ -156,6 +203,28 @@ class ArticleStatus(models.TextChoices):
 class ArticleQuerySet(models.QuerySet):
     def not_trashed(self):
         return self.filter(trashed_at__isnull=True)
+
+    def trashed(self):
+        return self.filter(trashed_at__isnull=False)
+
+    def purgeable(self, now=None):
+        """Trashed articles kept longer than settings.TRASH_RETENTION_DAYS: those may be emptied."""
+        now = now or timezone.now()
+        return self.filter(
+            trashed_at__lt=now - datetime.timedelta(days=settings.TRASH_RETENTION_DAYS)
+        )
+
+    def empty_trash(self, now=None):
+        """Delete, for good and with their versions, trashed articles past the retention period.
+
+        Returns how many articles were deleted. Newer trashed articles are left alone.
+        """
+        with transaction.atomic():
+            ids = list(self.trashed().purgeable(now).values_list("pk", flat=True))
+            # Unhook the PROTECTed version pointers first so the cascade can remove versions.
+            Article.objects.filter(pk__in=ids).update(live_version=None, latest_version=None)
+            Article.objects.filter(pk__in=ids).delete()
+        return len(ids)
 
     def live(self, at=None):
         """Articles readers may see right now. The query decides; no job flips a flag.
@@ -264,6 +333,18 @@ class Article(models.Model):
         blank=True,
         help_text="Leave empty to use the organization's standard funding and conflict statement.",
     )
+    advertising_statement = models.TextField(
+        blank=True,
+        help_text="Leave empty to use the organization's standard statement on advertising.",
+    )
+    editor_note = models.TextField(
+        "editor's note",
+        blank=True,
+        help_text=(
+            "For staff only: never shown to readers and not part of any version (for example "
+            "the reader questions that prompted the article)."
+        ),
+    )
     topics = models.ManyToManyField(Topic, blank=True, related_name="articles")
     authors = models.ManyToManyField(
         Author, through="ArticleAuthor", blank=True, related_name="articles"
@@ -354,6 +435,11 @@ class Article(models.Model):
             "cautions": [line.strip() for line in self.cautions.splitlines() if line.strip()],
             "evidence_note": self.evidence_note,
             "funding_statement": self.funding_statement,
+            "advertising_statement": self.advertising_statement,
+            # What readers see: the article's own statements or the organization's defaults,
+            # frozen into the version so a later change of policy does not rewrite history.
+            "statements": self._statements(),
+            "reading_minutes": reading_minutes(self.body),
             "topics": [
                 {"id": t.pk, "name": t.name, "slug": t.slug, "off_label": t.is_off_label}
                 for t in self.topics.order_by("name")
@@ -379,6 +465,15 @@ class Article(models.Model):
                 }
                 for source in self.sources.order_by("order", "pk")
             ],
+        }
+
+    def _statements(self):
+        policy = OrganizationPolicy.current()
+        return {
+            "funding": self.funding_statement.strip() or policy.funding_statement.strip(),
+            "advertising": (
+                self.advertising_statement.strip() or policy.advertising_statement.strip()
+            ),
         }
 
     def _image_data(self):
@@ -508,6 +603,7 @@ class Article(models.Model):
             self.cautions = "\n".join(content.get("cautions", []))
             self.evidence_note = content.get("evidence_note", "")
             self.funding_statement = content.get("funding_statement", "")
+            self.advertising_statement = content.get("advertising_statement", "")
             self.last_reviewed = _date_or_none(content.get("last_reviewed"))
             self.next_review_due = _date_or_none(content.get("next_review_due"))
             reviewer = content.get("medical_reviewer")
@@ -554,6 +650,19 @@ class Article(models.Model):
         self.image_permission_contact = image.get("permission_contact", "")
         self.image_link_back_required = image.get("link_back_required", False)
         self.image_source_url = image.get("source_url", "")
+
+    # Trash ------------------------------------------------------------------------------------
+    def move_to_trash(self, by=None):
+        """Take the article off the site into the trash, with all its versions, undoably."""
+        self.trashed_at = timezone.now()
+        self.updated_by = by
+        self.save(update_fields=["trashed_at", "updated_by", "updated_at"])
+
+    def restore_from_trash(self, by=None):
+        """Bring a trashed article back as it was (readers see it again if it was live)."""
+        self.trashed_at = None
+        self.updated_by = by
+        self.save(update_fields=["trashed_at", "updated_by", "updated_at"])
 
     def _set_status(self, status, by):
         self.status = status
@@ -685,3 +794,56 @@ class ArticleVersion(models.Model):
                 + ")."
             )
         return problems
+
+
+SEARCH_GAP_MAX_LENGTH = 100
+
+
+def normalize_query(q):
+    """A search as counted: lowercase, whitespace collapsed, trimmed, at most 100 characters."""
+    return " ".join(str(q).lower().split())[:SEARCH_GAP_MAX_LENGTH].strip()
+
+
+class SearchGapQuerySet(models.QuerySet):
+    def record(self, q, day=None):
+        """Count one search for `q` that found nothing today. Nothing about the reader is kept."""
+        query = normalize_query(q)
+        if not query:
+            return
+        day = day or timezone.localdate()
+        with transaction.atomic():
+            updated = self.filter(query=query, day=day).update(count=models.F("count") + 1)
+            if not updated:
+                _, created = self.get_or_create(query=query, day=day, defaults={"count": 1})
+                if not created:
+                    self.filter(query=query, day=day).update(count=models.F("count") + 1)
+
+    def top(self, start_day, end_day, limit=20):
+        """The most frequent zero-result queries between two days (both included)."""
+        return list(
+            self.filter(day__gte=start_day, day__lte=end_day)
+            .values("query")
+            .annotate(searches=models.Sum("count"), days=models.Count("day"))
+            .order_by("-searches", "query")[:limit]
+        )
+
+
+class SearchGap(models.Model):
+    """How often readers searched for something and found no article: a content-gap signal.
+
+    One row per normalized query per day; no address, user or session is stored.
+    """
+
+    query = models.CharField(max_length=SEARCH_GAP_MAX_LENGTH)
+    day = models.DateField(default=timezone.localdate)
+    count = models.PositiveIntegerField(default=0)
+
+    objects = SearchGapQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-day", "-count"]
+        constraints = [models.UniqueConstraint(fields=["query", "day"], name="unique_search_gap")]
+        indexes = [models.Index(fields=["day"], name="search_gap_day")]
+
+    def __str__(self):
+        return f"{self.query} ({self.day}: {self.count})"

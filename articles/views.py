@@ -3,13 +3,13 @@ the live version's snapshot, never the working copy. Each page runs a fixed numb
 queries whatever the amount of content (tests/articles/test_queries.py)."""
 
 from django.db.models import Max, Q
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView, TemplateView
 
-from articles.models import Article, ArticleVersion, Author, Topic
+from articles.models import Article, ArticleVersion, Author, SearchGap, Topic
 
 PAGE_SIZE = 20
 HOME_FEATURED = 3
@@ -61,6 +61,9 @@ class ArticleListView(ListView):
         context = super().get_context_data(query=self.query, **kwargs)
         if self.query and not context["page_obj"].object_list:
             context["suggested_topics"] = topics_with_live_articles()
+            if context["page_obj"].number == 1:
+                # A content-gap signal for the demand dashboard; only the words are counted.
+                SearchGap.objects.record(self.query)
         return context
 
 
@@ -100,6 +103,18 @@ class ArticleDetailView(DetailView):
 
     def get_queryset(self):
         return Article.objects.live().select_related("live_version")
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            # Readers once had this page: say it is gone (410), not that it never existed.
+            gone = Article.objects.trashed().filter(
+                slug=kwargs.get("slug"), first_published_at__isnull=False
+            )
+            if gone.exists():
+                return render(request, "articles/gone.html", status=410)
+            raise
 
     def get_context_data(self, **kwargs):
         article = self.object

@@ -10,7 +10,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from articles.models import Article, Topic
-from inquiries.models import QUESTION_MAX_LENGTH, ArticleRole, Channel, Inquiry
+from inquiries.models import (
+    QUESTION_MAX_LENGTH,
+    ArticleFeedback,
+    ArticleRole,
+    Channel,
+    Inquiry,
+)
 
 _SIGNER_SALT = "inquiries.ask-form"
 _SUBMISSION_NAMESPACE = uuid.UUID("4f1b7e52-3f0c-4d7e-9a55-0d7c2b6a9e10")
@@ -183,3 +189,80 @@ class LinkArticleForm(forms.Form):
     role = forms.ChoiceField(
         label="relation", choices=ArticleRole.choices, initial=ArticleRole.ANSWERS
     )
+
+
+FEEDBACK_REPORT_MAX_LENGTH = 2000
+
+
+class FeedbackForm(forms.Form):
+    """The "Was this helpful?" and "Report an error" forms. Nothing about the reader is kept."""
+
+    HELPFUL = "yes"
+    NOT_HELPFUL = "no"
+    ERROR = "error"
+
+    article = forms.SlugField()
+    version = forms.IntegerField(min_value=1, required=False)
+    kind = forms.ChoiceField(choices=[(HELPFUL, "Yes"), (NOT_HELPFUL, "No"), (ERROR, "Error")])
+    report = forms.CharField(
+        label="What is wrong?",
+        max_length=FEEDBACK_REPORT_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Tell us what is wrong or out of date. Please leave out your name and "
+        "anything that identifies you.",
+    )
+    # Honeypot, as on the question form.
+    website = forms.CharField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "feedback_%s")
+        super().__init__(*args, **kwargs)
+
+    @property
+    def is_bot(self):
+        return bool(self.cleaned_data.get("website"))
+
+    def clean_article(self):
+        article = (
+            Article.objects.live()
+            .select_related("live_version")
+            .filter(slug=self.cleaned_data["article"])
+            .first()
+        )
+        if article is None:
+            raise forms.ValidationError("That article is not on the site.")
+        return article
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == self.ERROR and not data.get("report", "").strip():
+            self.add_error("report", "Please tell us what is wrong.")
+        return data
+
+    def version_seen(self):
+        """The version the reader was shown: the posted number if readers have seen it,
+        otherwise the live version (a page cached before a publish may name an older one)."""
+        article = self.cleaned_data["article"]
+        number = self.cleaned_data.get("version")
+        if number and number <= article.live_version.number:
+            version = article.versions.filter(number=number).first()
+            if version is not None:
+                return version
+        return article.live_version
+
+    def save(self):
+        """Store the feedback; returns the inquiry for an error report, otherwise None."""
+        article = self.cleaned_data["article"]
+        version = self.version_seen()
+        if self.cleaned_data["kind"] == self.ERROR:
+            return Inquiry.objects.create(
+                question=self.cleaned_data["report"].strip(),
+                channel=Channel.FEEDBACK,
+                source_article=article,
+                source_version=version,
+            )
+        ArticleFeedback.objects.create(
+            version=version, helpful=self.cleaned_data["kind"] == self.HELPFUL
+        )
+        return None

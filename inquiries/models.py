@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from articles.models import Article, ArticleVersion, Topic
+from inquiries.urgent import is_urgent
 
 QUESTION_MAX_LENGTH = 5000
 PERSONAL_FIELDS = ("name", "email", "client_hash")
@@ -78,6 +79,24 @@ class InquiryQuerySet(models.QuerySet):
 
     def answered_by(self, article):
         return self.filter(related_article=article, related_article_role=ArticleRole.ANSWERS)
+
+    def raised_before_update(self, article):
+        """Questions sent from `article`'s page while readers saw a version older than its
+        latest public update (the live version, or an earlier one, with a public change note).
+
+        Returns (the update version or None, the queryset). Staff use it to tell readers that
+        the article they asked about has changed.
+        """
+        update = latest_public_update(article)
+        if update is None:
+            return None, self.none()
+        return update, self.not_spam().filter(
+            source_article=article, source_version__number__lt=update.number
+        )
+
+    def to_notify(self):
+        """Readers who asked for a reply, consented to us keeping their address, and gave one."""
+        return self.filter(reply_wanted=True, consent_given=True).exclude(email="")
 
     # Bulk triage operations: one UPDATE each, used by the admin actions. -------------------
     def mark_answered(self, at=None):
@@ -234,6 +253,8 @@ class Inquiry(models.Model):
             models.Index(fields=["-received_at"], name="inquiry_received"),
             models.Index(fields=["status", "-received_at"], name="inquiry_status_received"),
             models.Index(fields=["channel", "-received_at"], name="inquiry_channel_received"),
+            # The triage list's order: urgent first, then newest.
+            models.Index(fields=["-is_urgent", "-received_at"], name="inquiry_urgent_received"),
             models.Index(
                 fields=["answered_at"],
                 name="inquiry_answered",
@@ -248,10 +269,58 @@ class Inquiry(models.Model):
     def save(self, *args, **kwargs):
         if self.status == Status.ANSWERED and self.answered_at is None:
             self.answered_at = timezone.now()
+        if self._state.adding and not self.is_urgent and is_urgent(self.question):
+            # Flag new messages only: staff who clear the flag after reading it decide.
+            self.is_urgent = True
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("admin:inquiries_inquiry_change", args=[self.pk])
+
+
+def latest_public_update(article):
+    """The newest version readers see or saw with a public change note, or None."""
+    if not article.live_version_id:
+        return None
+    return (
+        ArticleVersion.objects.filter(
+            article=article, note_is_public=True, number__lte=article.live_version.number
+        )
+        .exclude(change_note="")
+        .order_by("-number")
+        .first()
+    )
+
+
+class ArticleFeedbackQuerySet(models.QuerySet):
+    def counts_by_version(self, article):
+        """[{number, helpful, not_helpful}] for each version of `article` with feedback."""
+        return list(
+            self.filter(version__article=article)
+            .values(number=models.F("version__number"))
+            .annotate(
+                helpful=models.Count("pk", filter=Q(helpful=True)),
+                not_helpful=models.Count("pk", filter=Q(helpful=False)),
+            )
+            .order_by("-number")
+        )
+
+
+class ArticleFeedback(models.Model):
+    """One "Was this helpful?" answer on one version of an article. Nothing about the reader."""
+
+    version = models.ForeignKey(ArticleVersion, on_delete=models.CASCADE, related_name="+")
+    helpful = models.BooleanField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ArticleFeedbackQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "article feedback"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.version}: {'helpful' if self.helpful else 'not helpful'}"
 
 
 class DemandReport(Inquiry):

@@ -2,15 +2,18 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 from django_ratelimit.core import is_ratelimited
 
 from articles.models import Article
-from inquiries.forms import AskForm, new_form_token
+from inquiries.forms import AskForm, FeedbackForm, new_form_token
 from inquiries.models import hash_client_address
 from ldn_portal.security import client_ip_address
 
@@ -75,6 +78,81 @@ class AskView(View):
 
 
 ask = never_cache(AskView.as_view())
+
+
+FEEDBACK_MESSAGES = {
+    FeedbackForm.HELPFUL: "Thank you for telling us.",
+    FeedbackForm.NOT_HELPFUL: "Thank you for telling us. We use this to improve our articles.",
+    FeedbackForm.ERROR: "Thank you: your report has reached our team, who will check the article.",
+}
+
+
+def _feedback_rate(group, request):
+    return settings.INQUIRY_FEEDBACK_RATE_LIMIT
+
+
+def _cross_site(request):
+    """True when the browser says the POST came from another site (the check Django's CSRF
+    middleware makes on the Origin header, plus Sec-Fetch-Site)."""
+    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+        return True
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return False
+    own = f"{request.scheme}://{request.get_host()}"
+    return origin != own and origin not in settings.CSRF_TRUSTED_ORIGINS
+
+
+def _feedback_reply(request, message, status, article=None, flag=""):
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse({"ok": status == 200, "message": message}, status=status)
+    if status == 200 and article is not None:
+        return redirect(f"{article.get_absolute_url()}?feedback={flag}#feedback")
+    return render(
+        request,
+        "inquiries/feedback_problem.html",
+        {"message": message, "article": article},
+        status=status,
+    )
+
+
+# Exempt from Django's CSRF check on purpose: article pages are served from a shared page
+# cache (articles/cache.py), so a CSRF token in their HTML would belong to another reader and
+# fail, and adding one would stop those pages being cached at all. The check protects nothing
+# here: the request carries no session or identity, so a forged one can only do what anyone
+# can do directly. What does protect it: POST only, a same-site Origin / Sec-Fetch-Site
+# check, a honeypot, and the per-address rate limit (tests/inquiries/test_feedback.py).
+@csrf_exempt
+@require_POST
+@never_cache
+def feedback(request):
+    """Helpful votes and error reports from article pages, with or without JavaScript."""
+    if _cross_site(request):
+        return _feedback_reply(request, "Feedback must be sent from our own pages.", 403)
+    if is_ratelimited(
+        request,
+        group="inquiries.feedback",
+        key=client_key,
+        rate=_feedback_rate,
+        method="POST",
+        increment=True,
+    ):
+        return _feedback_reply(
+            request, "We have had a lot of feedback from your connection: please try later.", 429
+        )
+    form = FeedbackForm(request.POST)
+    if not form.is_valid():
+        article = form.cleaned_data.get("article")
+        message = " ".join(error for errors in form.errors.values() for error in errors)
+        return _feedback_reply(request, message, 400, article)
+    kind = form.cleaned_data["kind"]
+    if not form.is_bot:
+        inquiry = form.save()
+        if inquiry is not None:
+            logger.info("Error report %s received", inquiry.pk)
+    flag = "reported" if kind == FeedbackForm.ERROR else "thanks"
+    article = form.cleaned_data["article"]
+    return _feedback_reply(request, FEEDBACK_MESSAGES[kind], 200, article, flag)
 
 
 class ThanksView(TemplateView):

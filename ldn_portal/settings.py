@@ -267,6 +267,11 @@ INQUIRY_CONSENT_TEXT_VERSION = env.str("LDN_INQUIRY_CONSENT_TEXT_VERSION", defau
 INQUIRY_PII_RETENTION_DAYS = env.int("LDN_INQUIRY_PII_RETENTION_DAYS", default=365)
 # Demand dashboard: a topic with at least this many questions and no live article is a gap.
 INQUIRY_CONTENT_GAP_MIN = env.int("LDN_INQUIRY_CONTENT_GAP_MIN", default=3)
+# Reader feedback on articles (helpful yes/no, error reports): per client (hashed address).
+INQUIRY_FEEDBACK_RATE_LIMIT = env.str("LDN_INQUIRY_FEEDBACK_RATE_LIMIT", default="20/h")
+
+# Articles trash (issue 8): a superuser may empty only what has been in it this many days.
+TRASH_RETENTION_DAYS = env.int("LDN_TRASH_RETENTION_DAYS", default=30)
 
 # Performance (issue 6; docs/performance.md) --------------------------------------------------
 # Whole reader pages cached for anonymous readers (articles/cache.py). Needs a cache every app

@@ -1,7 +1,7 @@
 from django import template
 from django.conf import settings
 
-from inquiries.forms import AskForm
+from inquiries.forms import AskForm, FeedbackForm
 
 register = template.Library()
 
@@ -19,4 +19,29 @@ def ask_form(context, article=None):
         "compact": True,
         "consent_version": settings.INQUIRY_CONSENT_TEXT_VERSION,
         "csrf_token": context.get("csrf_token"),
+    }
+
+
+FEEDBACK_FLAGS = {
+    "thanks": "Thank you for telling us.",
+    "reported": "Thank you: your report has reached our team, who will check the article.",
+}
+
+
+@register.inclusion_tag("inquiries/_feedback.html", takes_context=True)
+def feedback_form(context, article, content=None):
+    """The "Was this helpful?" and "Report an error" forms for an article page.
+
+    Usage: ``{% load inquiries %}{% feedback_form article content %}``. The forms post to
+    /feedback/ (no CSRF token, so the page can be cached; see inquiries.views.feedback).
+    After a post without JavaScript the page is shown again with ?feedback=thanks|reported.
+    """
+    request = context.get("request")
+    flag = request.GET.get("feedback", "") if request is not None else ""
+    version = article.live_version.number if article.live_version_id else None
+    return {
+        "article": article,
+        "version": version,
+        "form": FeedbackForm(),
+        "thanks": FEEDBACK_FLAGS.get(flag, ""),
     }
