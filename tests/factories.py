@@ -1,9 +1,10 @@
 """Small helpers that build realistic objects for tests (no JSON fixtures)."""
 
 import datetime
+import importlib
 import itertools
 
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.utils.text import slugify
 
 from articles.models import Article, ArticleAuthor, Author, Disclaimer, Source, Topic
@@ -59,12 +60,35 @@ def make_live_article(title=None, **kwargs):
     return article
 
 
+def _role_definitions():
+    """The roles as the data migrations define them: {group name: (app label, codenames)}."""
+    articles_roles = importlib.import_module("articles.migrations.0003_roles")
+    inquiry_staff = importlib.import_module("inquiries.migrations.0002_inquiry_staff_group")
+    roles = {name: ("articles", codes) for name, codes in articles_roles.ROLES.items()}
+    roles[inquiry_staff.GROUP] = ("inquiries", inquiry_staff.CODENAMES)
+    return roles
+
+
+def role(name):
+    """The group `name`, recreated from its migration's definition if a flush removed it.
+
+    Transactional tests (live_server) empty every table afterwards, groups included.
+    """
+    group, created = Group.objects.get_or_create(name=name)
+    if created:
+        app_label, codenames = _role_definitions()[name]
+        group.permissions.set(
+            Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+        )
+    return group
+
+
 def make_staff(username, *groups, superuser=False):
     user = User.objects.create_user(
         username, password="correct horse battery staple", is_staff=True, is_superuser=superuser
     )
     for name in groups:
-        user.groups.add(Group.objects.get(name=name))
+        user.groups.add(role(name))
     return user
 
 

@@ -44,7 +44,7 @@ def test_demo_article_shows_all_its_parts(client, demo_site):
         'class="image-rights"',
         'class="change-notes"',
         'class="related',
-        "Ask a question about this article",
+        "Ask us about this article",
     ):
         assert part in html, part
 
