@@ -300,6 +300,14 @@ class InquiryAdmin(admin.ModelAdmin):
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 
+    def get_changelist_instance(self, request):
+        try:
+            return super().get_changelist_instance(request)
+        except OverflowError as error:
+            # Django's date drill-down (?received_at__year=) catches ValueError but not a
+            # year too large for a date; treat it as any other unusable filter (no 500).
+            raise IncorrectLookupParameters(error) from error
+
     def changelist_view(self, request, extra_context=None):
         extra_context = {
             **(extra_context or {}),

@@ -18,6 +18,7 @@ from inquiries.models import ArticleRole, Inquiry, Status
 
 PERIOD_CHOICES = (30, 90, 365)
 DEFAULT_DAYS = 90
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
 # Articles' before/after comparison: this many days on each side of going live.
 RATE_WINDOW_DAYS = 90
 CHART_TOPICS = 6
@@ -78,6 +79,11 @@ def period_from_params(params, now=None):
             return _days_back(DEFAULT_DAYS, end_of_today), "The start must be before the end."
         if (last - first).days > 10 * 366:
             return _days_back(DEFAULT_DAYS, end_of_today), "Choose a range of ten years or less."
+        if first.year < EARLIEST_YEAR or last.year > LATEST_YEAR:
+            # Day 1 or 9999-12-31 would overflow the date arithmetic below (a 500).
+            return _days_back(DEFAULT_DAYS, end_of_today), (
+                f"Choose dates between the years {EARLIEST_YEAR} and {LATEST_YEAR}."
+            )
         return Period(_day_start(first), _day_start(last + datetime.timedelta(days=1)), None), ""
     try:
         days = int(params.get("days", DEFAULT_DAYS))
