@@ -1,19 +1,24 @@
 import csv
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpResponseBadRequest, HttpResponseRedirect, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 
+from articles.models import Topic
 from inquiries import demand
 from inquiries.forms import AddTopicForm, LinkArticleForm
 from inquiries.models import DemandReport, Inquiry
+from inquiries.urgent import URGENT_REPLY_TEXT, urgent_phrases
 
 PERSONAL_DATA_PERMISSION = "inquiries.view_personal_data"
 EXPORT_CHUNK_SIZE = 2000
@@ -119,8 +124,20 @@ PERSONAL_EXPORT_COLUMNS = [
 
 @admin.register(Inquiry)
 class InquiryAdmin(admin.ModelAdmin):
-    list_display = ["summary", "status", "channel", "topic_list", "received_at", "assigned_to"]
+    list_display = [
+        "urgent_marker",
+        "summary",
+        "status",
+        "channel",
+        "topic_list",
+        "received_at",
+        "assigned_to",
+    ]
     list_display_links = ["summary"]
+    # The triage list opens with urgent messages on top, newest first (index
+    # inquiry_urgent_received); sorting by a column is still possible.
+    ordering = ["-is_urgent", "-received_at", "-pk"]
+    change_form_template = "admin/inquiries/inquiry/change_form.html"
     list_filter = [
         "status",
         "channel",
@@ -200,6 +217,19 @@ class InquiryAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("topics")
+
+    @admin.display(description="urgent", ordering="-is_urgent")
+    def urgent_marker(self, obj):
+        if obj.is_urgent:
+            return format_html('<strong class="inquiry-urgent">{}</strong>', "⚠ URGENT")
+        return ""
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context.update(
+            urgent_reply_text=URGENT_REPLY_TEXT,
+            urgent_phrases=urgent_phrases(obj.question) if obj is not None else [],
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description="question", ordering="question")
     def summary(self, obj):
@@ -317,6 +347,21 @@ class InquiryAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
 
+class StartDraftForm(forms.Form):
+    title = forms.CharField(max_length=200, help_text="A working title; change it any time.")
+    inquiries = forms.ModelMultipleChoiceField(
+        queryset=Inquiry.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The questions the article should answer. They are linked as having "
+        "prompted it and listed in its editor's note.",
+        error_messages={"required": "Choose at least one question."},
+    )
+
+    def __init__(self, *args, questions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["inquiries"].queryset = questions
+
+
 @admin.register(DemandReport)
 class DemandDashboardAdmin(admin.ModelAdmin):
     """The demand dashboard, listed in the admin index under Reader questions."""
@@ -334,8 +379,69 @@ class DemandDashboardAdmin(admin.ModelAdmin):
         return False
 
     def get_urls(self):
-        name = f"{self.opts.app_label}_{self.opts.model_name}_changelist"
-        return [path("", self.admin_site.admin_view(self.changelist_view), name=name)]
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path("", self.admin_site.admin_view(self.changelist_view), name=f"{prefix}_changelist"),
+            path(
+                "review-queue/",
+                self.admin_site.admin_view(self.review_queue_view),
+                name=f"{prefix}_review_queue",
+            ),
+            path(
+                "start-draft/<int:topic_id>/",
+                self.admin_site.admin_view(self.start_draft_view),
+                name=f"{prefix}_start_draft",
+            ),
+        ]
+
+    def review_queue_view(self, request):
+        """Articles due or overdue for review, the most asked-about first."""
+        if not request.user.has_perm("articles.view_article"):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Review queue, ranked by demand",
+            "opts": self.opts,
+            "articles": demand.review_queue(),
+            "due_within": demand.REVIEW_DUE_WITHIN_DAYS,
+            "demand_days": demand.REVIEW_DEMAND_DAYS,
+            "today": timezone.localdate(),
+        }
+        return TemplateResponse(request, "admin/inquiries/review_queue.html", context)
+
+    def start_draft_view(self, request, topic_id):
+        """Staff pick questions on a gap topic and start a draft article from them."""
+        user = request.user
+        if not (
+            user.has_perm("articles.add_article") and user.has_perm("inquiries.change_inquiry")
+        ):
+            raise PermissionDenied
+        topic = get_object_or_404(Topic, pk=topic_id)
+        candidates = demand.gap_questions(topic)
+        form = StartDraftForm(
+            request.POST if request.method == "POST" else None,
+            questions=Inquiry.objects.filter(pk__in=[i.pk for i in candidates]),
+            initial={"title": topic.name, "inquiries": [i.pk for i in candidates]},
+        )
+        if form.is_valid():
+            article = form.cleaned_data["inquiries"].start_draft(
+                topic, form.cleaned_data["title"], by=user
+            )
+            count = form.cleaned_data["inquiries"].count()
+            messages.success(
+                request,
+                f"Draft started from {count} question(s). They are listed in the editor's note.",
+            )
+            return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Start a draft on “{topic.name}”",
+            "opts": self.opts,
+            "topic": topic,
+            "form": form,
+            "questions": candidates,
+        }
+        return TemplateResponse(request, "admin/inquiries/start_draft.html", context)
 
     def changelist_view(self, request, extra_context=None):
         if not self.has_view_permission(request):

@@ -13,7 +13,7 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from articles.models import Article, Topic
+from articles.models import Article, SearchGap, Topic
 from inquiries.models import ArticleRole, Inquiry, Status
 
 PERIOD_CHOICES = (30, 90, 365)
@@ -21,6 +21,10 @@ DEFAULT_DAYS = 90
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
 # Articles' before/after comparison: this many days on each side of going live.
 RATE_WINDOW_DAYS = 90
+# Review queue: articles due for review within this many days (or overdue), ranked by the
+# questions on their topics over the last REVIEW_DEMAND_DAYS.
+REVIEW_DUE_WITHIN_DAYS = 30
+REVIEW_DEMAND_DAYS = 90
 CHART_TOPICS = 6
 # Okabe-Ito colours (safe for colour blindness) with a dash pattern each, so lines differ
 # without colour too.
@@ -263,6 +267,40 @@ def content_gaps(period, minimum=None):
     )
 
 
+def search_gaps(period, limit=20):
+    """Searches that found no article in the period, most frequent first (a gap signal)."""
+    return SearchGap.objects.top(period.first_day, period.last_day, limit=limit)
+
+
+def review_queue(now=None):
+    """Articles due for review within REVIEW_DUE_WITHIN_DAYS (or overdue), the most asked-about
+    first: questions (not spam) on their topics in the last REVIEW_DEMAND_DAYS, one query."""
+    now = now or timezone.now()
+    due_by = timezone.localtime(now).date() + datetime.timedelta(days=REVIEW_DUE_WITHIN_DAYS)
+    recent = Q(topics__inquiries__received_at__gte=now - datetime.timedelta(REVIEW_DEMAND_DAYS))
+    return (
+        Article.objects.not_trashed()
+        .filter(next_review_due__lte=due_by)
+        .annotate(
+            demand=Count(
+                "topics__inquiries",
+                filter=recent & ~Q(topics__inquiries__status=Status.SPAM),
+                distinct=True,
+            )
+        )
+        .order_by("-demand", "next_review_due", "pk")
+    )
+
+
+def gap_questions(topic, limit=100):
+    """Questions on `topic` not yet linked to an article, newest first: material for a draft."""
+    return (
+        Inquiry.objects.not_spam()
+        .filter(topics=topic, related_article__isnull=True)
+        .order_by("-received_at", "-pk")[:limit]
+    )
+
+
 def _asked_on_topics(article, start, end=None):
     """Inquiries (not spam) on any of the article's topics received in [start, end)."""
     links = _topic_links().filter(
@@ -335,6 +373,7 @@ def dashboard(period, now=None):
         "median_answer": median,
         "median_answer_days": round(median.total_seconds() / 86400, 1) if median else None,
         "gaps": content_gaps(period),
+        "search_gaps": search_gaps(period),
         "gap_minimum": settings.INQUIRY_CONTENT_GAP_MIN,
         "articles": article_impact(now=now),
         "rate_window_days": RATE_WINDOW_DAYS,

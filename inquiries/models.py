@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.text import slugify
 
 from articles.models import Article, ArticleVersion, Topic
 from inquiries.urgent import is_urgent
@@ -93,6 +94,31 @@ class InquiryQuerySet(models.QuerySet):
         return update, self.not_spam().filter(
             source_article=article, source_version__number__lt=update.number
         )
+
+    def start_draft(self, topic, title, by=None):
+        """Create a draft article on `topic` from these questions; returns the article.
+
+        The questions go into the editor's note (staff only, never the body), and each
+        inquiry is linked as having prompted the article. One transaction.
+        """
+        with transaction.atomic():
+            questions = list(self.order_by("received_at", "pk"))
+            note = "Written because readers asked:\n" + "\n".join(
+                f"- {' '.join(inquiry.question.split())} (inquiry {inquiry.pk})"
+                for inquiry in questions
+            )
+            article = Article.objects.create(
+                title=title,
+                slug=_free_slug(title),
+                summary="",
+                editor_note=note,
+                updated_by=by,
+            )
+            article.topics.set([topic])
+            Inquiry.objects.filter(pk__in=[i.pk for i in questions]).link_article(
+                article, ArticleRole.PROMPTED
+            )
+            return article
 
     def to_notify(self):
         """Readers who asked for a reply, consented to us keeping their address, and gave one."""
@@ -278,6 +304,15 @@ class Inquiry(models.Model):
         return reverse("admin:inquiries_inquiry_change", args=[self.pk])
 
 
+def _free_slug(title):
+    base = slugify(title)[:180] or "draft"
+    slug, number = base, 1
+    while Article.objects.filter(slug=slug).exists():
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
+
+
 def latest_public_update(article):
     """The newest version readers see or saw with a public change note, or None."""
     if not article.live_version_id:
@@ -295,15 +330,19 @@ def latest_public_update(article):
 class ArticleFeedbackQuerySet(models.QuerySet):
     def counts_by_version(self, article):
         """[{number, helpful, not_helpful}] for each version of `article` with feedback."""
-        return list(
+        rows = (
             self.filter(version__article=article)
-            .values(number=models.F("version__number"))
+            .values("version__number")
             .annotate(
-                helpful=models.Count("pk", filter=Q(helpful=True)),
-                not_helpful=models.Count("pk", filter=Q(helpful=False)),
+                yes=models.Count("pk", filter=Q(helpful=True)),
+                no=models.Count("pk", filter=Q(helpful=False)),
             )
-            .order_by("-number")
+            .order_by("-version__number")
         )
+        return [
+            {"number": row["version__number"], "helpful": row["yes"], "not_helpful": row["no"]}
+            for row in rows
+        ]
 
 
 class ArticleFeedback(models.Model):
