@@ -15,10 +15,8 @@ from tests.factories import (
     make_topic,
 )
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+# Only a superuser signs in, so the roles a flush removes are not needed.
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct horse battery staple"
 
