@@ -141,7 +141,7 @@ def test_filled_honeypot_looks_like_success_but_records_nothing(ask):
 
 def test_honeypot_is_hidden_from_people_and_screen_readers(client):
     html = client.get("/ask/").content.decode()
-    assert re.search(r'<div class="ask-hp" aria-hidden="true">', html)
+    assert re.search(r'<div class="ask-hp" aria-hidden="true" hidden>', html)
     assert re.search(r'name="website"[^>]*tabindex="-1"', html)
 
 
