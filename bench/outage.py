@@ -109,6 +109,7 @@ def drill(base, down_seconds):
             time.sleep(max(0.0, down_seconds - (stopped - stop_issued)))
         finally:
             # Never leave PostgreSQL down, whatever happened above.
+            start_issued = time.monotonic()
             pg_ctlcluster("start")
         started = time.monotonic()
         recovered = None
@@ -118,11 +119,13 @@ def drill(base, down_seconds):
                 break
             time.sleep(0.1)
         time.sleep(1)
-    return traffic.records, stop_issued, stopped, started, recovered
+    return traffic.records, stop_issued, stopped, start_issued, started, recovered
 
 
-def judge(records, stopped, started, recovered):
-    during = [r for r in records if r[0] >= stopped and r[1] <= started]
+def judge(records, stopped, start_issued):
+    # Down for sure: from the stop finishing to the start being issued (the server accepts
+    # connections a moment before pg_ctlcluster returns).
+    during = [r for r in records if r[0] >= stopped and r[1] <= start_issued]
     readers_during = [r for r in during if r[2] != HEALTH]
     health_during = [r for r in during if r[2] == HEALTH]
     bad_reader = [
@@ -153,8 +156,8 @@ def main(argv=None):
     with running_site(args.database, demo=True) as (base, _):
         if not all_urls_ok(base):
             raise SystemExit("The site is not healthy before the drill; nothing was stopped.")
-        records, issued, stopped, started, recovered = drill(base, args.down_seconds)
-    figures = judge(records, stopped, started, recovered)
+        records, issued, stopped, start_issued, started, recovered = drill(base, args.down_seconds)
+    figures = judge(records, stopped, start_issued)
     figures["outage_seconds"] = round(started - issued, 2)
     figures["recovery_seconds"] = round(recovered - started, 2) if recovered else None
     figures["passed"] = (
