@@ -18,9 +18,14 @@ any request carrying a session or messages cookie, and any query string, goes to
 A response is stored only when it is a plain 200 that sets no cookie, varies on nothing but
 cookies and encoding, and used no CSP nonce (a stored nonce would not match the next
 response's header).
+
+Pages with forms (the question form on every article page) stay cacheable: the CSRF token
+is per reader, so it is stored as a placeholder and each reader's own token is put in when
+the page is served. Django's CSRF middleware then sets the reader's cookie as usual.
 """
 
 import hashlib
+import re
 import uuid
 from functools import wraps
 
@@ -29,9 +34,12 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Min, Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.middleware.csrf import get_token
 from django.utils import timezone
 
 STATE_KEY = "pagecache:state"
+CSRF_PLACEHOLDER = b"__PAGECACHE_CSRF_TOKEN__"
+_CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 HEADER = "X-Page-Cache"
 _CACHEABLE_VARY = {"cookie", "accept-encoding"}
 
@@ -96,9 +104,7 @@ def _response_is_cacheable(request, response):
     vary = {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
     if not vary <= _CACHEABLE_VARY:
         return False
-    if getattr(request, "_csp_nonce", None) is not None:
-        return False
-    return not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+    return getattr(request, "_csp_nonce", None) is None
 
 
 def _timeout(state):
@@ -121,6 +127,9 @@ def reader_page_cache(view):
         stored = cache.get(key)
         if stored is not None:
             content, headers = stored
+            if CSRF_PLACEHOLDER in content:
+                # This reader's own token; the CSRF middleware sets their cookie if needed.
+                content = content.replace(CSRF_PLACEHOLDER, get_token(request).encode())
             response = _rebuild(content, headers)
             response[HEADER] = "hit"
             return response
@@ -128,8 +137,9 @@ def reader_page_cache(view):
         if hasattr(response, "render") and not response.is_rendered:
             response.render()
         if _response_is_cacheable(request, response):
+            content = _CSRF_INPUT.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\2", response.content)
             headers = {k: v for k, v in response.items() if k.lower() != HEADER.lower()}
-            cache.set(key, (response.content, headers), _timeout(state))
+            cache.set(key, (content, headers), _timeout(state))
             response[HEADER] = "miss"
         return response
 

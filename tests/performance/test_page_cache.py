@@ -1,13 +1,17 @@
 """The reader page cache: hits for anonymous readers, and never a stale page after a change."""
 
 import datetime
+import re
 from unittest import mock
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from articles import cache as page_cache_module
+from articles.cache import HEADER
 from articles.models import Article
+from inquiries.models import Inquiry
 from tests.factories import (
     default_disclaimer,
     make_article,
@@ -191,12 +195,35 @@ def test_pages_are_not_cached_when_the_cache_is_not_shared(client, settings):
     assert fetch(client, article.get_absolute_url())[2] is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the article page's feedback form sets a CSRF cookie, so the page cache must not "
-    "store it; remove this marker once the form needs no per-reader token",
-)
 def test_the_article_page_itself_is_served_from_the_cache(client):
     article = make_live_article("Cached article")
     fetch(client, article.get_absolute_url())
     assert fetch(client, article.get_absolute_url())[2] == "hit"
+
+
+def test_each_reader_of_a_cached_page_gets_a_working_csrf_token_of_their_own(settings):
+    settings.INQUIRY_MIN_FILL_SECONDS = 0
+    article = make_live_article("Cached article with a form")
+    first_reader = Client(enforce_csrf_checks=True)
+    second_reader = Client(enforce_csrf_checks=True)
+    first_page = first_reader.get(article.get_absolute_url())
+    second_page = second_reader.get(article.get_absolute_url())
+
+    assert second_page[HEADER] == "hit"
+    assert b"__PAGECACHE_CSRF_TOKEN__" not in second_page.content
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', second_page.content)
+    assert "csrftoken" in second_page.cookies
+    form_token = re.search(rb'name="form_token" value="([^"]+)"', second_page.content)
+    answer = second_reader.post(
+        "/ask/",
+        {
+            "csrfmiddlewaretoken": token.group(1).decode(),
+            "form_token": form_token.group(1).decode(),
+            "article": article.slug,
+            "question": "Does the cached page still take my question?",
+        },
+    )
+
+    assert first_page[HEADER] == "miss"
+    assert answer.status_code == 302
+    assert Inquiry.objects.filter(question__startswith="Does the cached page").count() == 1
