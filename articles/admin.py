@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -69,8 +70,33 @@ class OrganizationPolicyAdmin(admin.ModelAdmin):
         return False
 
 
+class BylineFormSet(BaseInlineFormSet):
+    """Refuses an author twice in one byline, counting rows the submitted forms do not show.
+
+    Without this a crafted POST could reach the database's unique constraint and a 500.
+    """
+
+    def clean(self):
+        super().clean()
+        kept = [
+            form.cleaned_data["author"]
+            for form in self.forms
+            if form.cleaned_data.get("author") and not form.cleaned_data.get("DELETE")
+        ]
+        shown = {form.instance.pk for form in self.initial_forms if form.instance.pk}
+        if self.instance.pk:
+            kept += [
+                link.author
+                for link in self.instance.article_authors.select_related("author")
+                if link.pk not in shown
+            ]
+        if len({author.pk for author in kept}) != len(kept):
+            raise ValidationError("Each author can appear only once in the byline.")
+
+
 class ArticleAuthorInline(admin.TabularInline):
     model = ArticleAuthor
+    formset = BylineFormSet
     extra = 1
     fields = ("author", "order")
     verbose_name = "author"

@@ -660,3 +660,20 @@ def test_hero_image_needs_alt_text(client, editor):
     assert response.status_code == 200
     assert "Describe the image" in response.content.decode()
     assert article.versions.count() == 1
+
+
+def test_crafted_post_repeating_a_byline_author_is_refused_not_a_500(client, editor):
+    article = make_article()
+    existing = article.article_authors.get()
+    data = form_data(article, title="A new title")
+    # The existing byline row is left out of the forms and the same author sent as new.
+    data.update(_management("article_authors", 0))
+    data["article_authors-TOTAL_FORMS"] = 1
+    data.pop("article_authors-0-id")
+    data["article_authors-0-author"] = existing.author_id
+
+    response = client.post(change_url(article), data)
+
+    assert response.status_code == 200
+    assert "Each author can appear only once in the byline." in response.content.decode()
+    assert article.versions.count() == 1
