@@ -77,6 +77,15 @@ def test_admin_inquiry_list_uses_the_received_index_for_its_order(seeded):
     assert "inquiry_received" in text
 
 
+def test_admin_date_drill_down_probes_use_the_received_index(seeded):
+    year = timezone.localdate().year
+    start = timezone.make_aware(datetime.datetime(year, 1, 1))
+    end = timezone.make_aware(datetime.datetime(year + 1, 1, 1))
+    probe = Inquiry.objects.filter(received_at__gte=start, received_at__lt=end)
+
+    assert "inquiry_received" in plan(probe.values("pk")[:1])
+
+
 def test_admin_inquiry_list_by_status_uses_the_status_index(seeded):
     text = plan(Inquiry.objects.filter(status=Status.NEW).order_by("-received_at", "-pk")[:50])
     assert "inquiry_status_received" in text
