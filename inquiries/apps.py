@@ -4,3 +4,18 @@ from django.apps import AppConfig
 class InquiriesConfig(AppConfig):
     name = "inquiries"
     verbose_name = "Reader questions"
+
+    def ready(self):
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from articles.models import Article, Topic
+        from inquiries.demand import invalidate
+        from inquiries.models import Inquiry
+
+        # Every write that can change a dashboard figure forgets the cached dashboard.
+        # Queryset updates send no signal: InquiryQuerySet.update and add_topic call it too.
+        for model in (Inquiry, Topic, Article):
+            post_save.connect(invalidate, sender=model, dispatch_uid=f"demand-save-{model}")
+            post_delete.connect(invalidate, sender=model, dispatch_uid=f"demand-delete-{model}")
+        for through in (Inquiry.topics.through, Article.topics.through):
+            m2m_changed.connect(invalidate, sender=through, dispatch_uid=f"demand-m2m-{through}")

@@ -1,15 +1,24 @@
 """Figures for the demand dashboard: which topics readers ask about, and what articles changed.
 
-Every figure is one aggregate query in the database (grouped counts, TruncMonth), so the page
-stays fast with a million inquiries; Python only loops over topics, months and articles.
-Spam never counts as demand.
+Every figure is one aggregate query in the database (grouped counts, TruncMonth), a fixed
+number of them whatever the data (no query per article or topic); Python only loops over
+topics, months and articles. Spam never counts as demand.
+
+Even so, a year of a million questions takes seconds to count, so the computed figures are
+cached (when the cache is shared by every app process, settings.DEMAND_CACHE) under a
+*generation* that every write to an inquiry, its topics, a topic or an article replaces
+(`invalidate`, connected in inquiries.apps), and that also expires when an article's
+"rate after" would change with the passing days or an article goes live or expires.
 """
 
 import datetime
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -119,7 +128,7 @@ def topic_demand(period):
         )
         .order_by("-current", "topic__name")
     )
-    total = Inquiry.objects.not_spam().received_between(period.start, period.end).count()
+    total, untriaged = _totals(period)
     result = []
     for row in rows:
         change = row["current"] - row["before"]
@@ -134,16 +143,18 @@ def topic_demand(period):
                 "change_percent": round(100 * change / row["before"]) if row["before"] else None,
             }
         )
-    return result, total
+    return result, total, untriaged
 
 
-def untriaged_count(period):
-    return (
+def _totals(period):
+    """Inquiries (not spam) received in the period, and how many of them have no topic."""
+    has_topic = Inquiry.topics.through.objects.filter(inquiry_id=OuterRef("pk"))
+    figures = (
         Inquiry.objects.not_spam()
         .received_between(period.start, period.end)
-        .filter(topics__isnull=True)
-        .count()
+        .aggregate(total=Count("pk"), untriaged=Count("pk", filter=~Exists(has_topic)))
     )
+    return figures["total"], figures["untriaged"]
 
 
 def _month_starts(start, end):
@@ -301,58 +312,129 @@ def gap_questions(topic, limit=100):
     )
 
 
-def _asked_on_topics(article, start, end=None):
-    """Inquiries (not spam) on any of the article's topics received in [start, end)."""
-    links = _topic_links().filter(
-        topic__in=article.topics.values("pk"), inquiry__received_at__gte=start
-    )
-    if end is not None:
-        links = links.filter(inquiry__received_at__lt=end)
-    return links.values("inquiry_id").distinct().count()
-
-
 def article_impact(now=None, limit=50):
     """For each live article: prompted by, asked since it went live, topic rate before/after.
 
     Rates are inquiries on the article's topics per 30 days, over the RATE_WINDOW_DAYS before
     it went live and the RATE_WINDOW_DAYS after (or the days since, when fewer have passed).
-    A few indexed counts per article (there are few articles; the loop never touches inquiries).
+    Three queries whatever the number of articles: the articles, the prompted counts, and
+    one grouped count of distinct inquiries (not spam) on each article's topics per window.
     """
     now = now or timezone.now()
     window = datetime.timedelta(days=RATE_WINDOW_DAYS)
-    prompted = dict(
-        Inquiry.objects.filter(related_article_role=ArticleRole.PROMPTED)
-        .values_list("related_article")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    articles = (
+    articles = list(
         Article.objects.live(at=now)
         .filter(first_published_at__isnull=False)
         .order_by("-first_published_at")[:limit]
     )
+    if not articles:
+        return []
+    ids = [article.pk for article in articles]
+    prompted = dict(
+        Inquiry.objects.filter(related_article__in=ids, related_article_role=ArticleRole.PROMPTED)
+        .values_list("related_article")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    live = F("first_published_at")
+    received = "topics__inquiries__received_at"
+
+    def asked(**bounds):
+        return Count(
+            "topics__inquiries",
+            filter=Q(**bounds) & ~Q(topics__inquiries__status=Status.SPAM),
+            distinct=True,
+        )
+
+    counts = {
+        row["pk"]: row
+        for row in Article.objects.filter(
+            pk__in=ids,
+            **{f"{received}__gte": min(a.first_published_at for a in articles) - window},
+        )
+        .values("pk")
+        .annotate(
+            before=asked(**{f"{received}__gte": live - window, f"{received}__lt": live}),
+            after=asked(**{f"{received}__gte": live, f"{received}__lt": live + window}),
+            since=asked(**{f"{received}__gte": live}),
+        )
+        .order_by()
+    }
     result = []
     for article in articles:
-        live = article.first_published_at
-        days_after = min(RATE_WINDOW_DAYS, (now - live).days)
-        after = _asked_on_topics(article, live, live + window)
+        row = counts.get(article.pk, {"before": 0, "after": 0, "since": 0})
+        days_after = min(RATE_WINDOW_DAYS, (now - article.first_published_at).days)
         result.append(
             {
                 "article": article,
                 "prompted": prompted.get(article.pk, 0),
-                "since_live": _asked_on_topics(article, live),
-                "rate_before": round(
-                    _asked_on_topics(article, live - window, live) * 30 / RATE_WINDOW_DAYS, 1
-                ),
-                "rate_after": round(after * 30 / days_after, 1) if days_after >= 1 else None,
+                "since_live": row["since"],
+                "rate_before": round(row["before"] * 30 / RATE_WINDOW_DAYS, 1),
+                "rate_after": round(row["after"] * 30 / days_after, 1) if days_after >= 1 else None,
             }
         )
     return result
 
 
+def _seconds_until_rates_change(articles, now):
+    """When the next article's "days since live" grows by one (its after-rate changes)."""
+    ticks = []
+    for row in articles:
+        age = now - row["article"].first_published_at
+        if age.days < RATE_WINDOW_DAYS:
+            ticks.append(datetime.timedelta(days=age.days + 1) - age)
+    return max(1, int(min(ticks).total_seconds()) + 1) if ticks else None
+
+
+GENERATION_KEY = "demand:generation"
+# An entry lives at most this long even if nothing changes (the period moves daily anyway).
+CACHE_SECONDS = 24 * 3600
+
+
+def _generation():
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        generation = uuid.uuid4().hex
+        cache.set(GENERATION_KEY, generation, None)
+    return generation
+
+
+def invalidate(**kwargs):
+    """Forget every cached dashboard: now, and again when the current transaction commits (so a
+    view computed between the write and the commit is not kept). Also a signal receiver."""
+    cache.delete(GENERATION_KEY)
+    transaction.on_commit(lambda: cache.delete(GENERATION_KEY))
+
+
 def dashboard(period, now=None):
-    """Everything the dashboard shows, for the template."""
-    topics, total = topic_demand(period)
+    """Everything the dashboard shows, for the template: cached figures plus search gaps.
+
+    Search gaps are read fresh each time (a small table that changes with every search).
+    """
+    now = now or timezone.now()
+    if not settings.DEMAND_CACHE:
+        figures = compute_figures(period, now)
+    else:
+        from articles.cache import current_state
+
+        key = "demand:{}:{}:{}:{}:{}".format(
+            _generation(),
+            current_state()["generation"],  # replaced when articles change or go live/expire
+            period.start.isoformat(),
+            period.end.isoformat(),
+            timezone.localdate(now).isoformat(),
+        )
+        figures = cache.get(key)
+        if figures is None:
+            figures = compute_figures(period, now)
+            timeout = _seconds_until_rates_change(figures["articles"], now)
+            cache.set(key, figures, min(timeout or CACHE_SECONDS, CACHE_SECONDS))
+    return {**figures, "search_gaps": search_gaps(period)}
+
+
+def compute_figures(period, now):
+    """Every figure that comes from inquiries, topics and articles (uncached)."""
+    topics, total, untriaged = topic_demand(period)
     charted = [row for row in topics if row["count"]][:CHART_TOPICS]
     months, values = monthly_trend(period, [row["topic_id"] for row in charted])
     series = [{"name": row["name"], "values": values[row["topic_id"]]} for row in charted]
@@ -361,7 +443,7 @@ def dashboard(period, now=None):
         "period": period,
         "topics": topics,
         "total": total,
-        "untriaged": untriaged_count(period),
+        "untriaged": untriaged,
         "months": months,
         "series": series,
         "trend_rows": [
@@ -373,7 +455,6 @@ def dashboard(period, now=None):
         "median_answer": median,
         "median_answer_days": round(median.total_seconds() / 86400, 1) if median else None,
         "gaps": content_gaps(period),
-        "search_gaps": search_gaps(period),
         "gap_minimum": settings.INQUIRY_CONTENT_GAP_MIN,
         "articles": article_impact(now=now),
         "rate_window_days": RATE_WINDOW_DAYS,

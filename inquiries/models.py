@@ -125,6 +125,14 @@ class InquiryQuerySet(models.QuerySet):
         return self.filter(reply_wanted=True, consent_given=True).exclude(email="")
 
     # Bulk triage operations: one UPDATE each, used by the admin actions. -------------------
+    def update(self, **kwargs):
+        # An UPDATE sends no signal: forget the cached demand dashboard here.
+        from inquiries.demand import invalidate
+
+        count = super().update(**kwargs)
+        invalidate()
+        return count
+
     def mark_answered(self, at=None):
         return self.update(
             status=Status.ANSWERED, answered_at=Coalesce("answered_at", at or timezone.now())
@@ -147,6 +155,7 @@ class InquiryQuerySet(models.QuerySet):
             through.objects.bulk_create(
                 [through(inquiry_id=pk, topic=topic) for pk in ids], ignore_conflicts=True
             )
+            # bulk_create sends no m2m_changed; the update below forgets the cached dashboard.
             Inquiry.objects.filter(pk__in=ids, status=Status.NEW).update(status=Status.TRIAGED)
             return len(ids)
 

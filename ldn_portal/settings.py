@@ -281,6 +281,9 @@ TRASH_RETENTION_DAYS = env.int("LDN_TRASH_RETENTION_DAYS", default=30)
 # process shares, so it is on by default only with Redis: a publish must clear every process.
 PAGE_CACHE = env.bool("LDN_PAGE_CACHE", default=bool(REDIS_URL))
 PAGE_CACHE_SECONDS = env.int("LDN_PAGE_CACHE_SECONDS", default=600)
+# Demand dashboard figures cached until an inquiry, topic or article changes
+# (inquiries/demand.py); like the page cache, only with a cache every process shares.
+DEMAND_CACHE = env.bool("LDN_DEMAND_CACHE", default=bool(REDIS_URL))
 # Benchmark-only views (a constant page, the upper bound for a Django page); never in production.
 BENCH_VIEWS = env.bool("LDN_BENCH_VIEWS", default=False)
 

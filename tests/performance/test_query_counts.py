@@ -46,11 +46,6 @@ def test_admin_inquiry_list_runs_the_same_queries_for_5_or_40_inquiries(admin_cl
     assert queries(admin_client, url) == small
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="inquiries.demand.article_impact runs 3 count queries per live article (N+1); "
-    "remove this marker when it is one grouped query",
-)
 def test_dashboard_runs_the_same_queries_for_small_and_larger_data(admin_client):
     url = "/admin/inquiries/demandreport/?days=365"
     topics = [make_topic() for _ in range(2)]
