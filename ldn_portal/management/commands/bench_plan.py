@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.crypto import get_random_string
 
 from articles.models import Article, Topic
+from inquiries import demand
 from inquiries.forms import new_form_token
 from inquiries.models import Inquiry
 
@@ -90,7 +91,13 @@ class Command(BaseCommand):
         dashboard = reverse("admin:inquiries_demandreport_changelist") + "?days=365"
         staff = Client(HTTP_HOST="127.0.0.1")
         staff.cookies["sessionid"] = session
+        # The first view computes the figures (cached after it when DEMAND_CACHE is on):
+        # time that one and its SQL; wrk then measures the cached views.
+        demand.invalidate()
         raw_ms, statements, page_ms = raw_sql_ms(staff, dashboard)
+        started = time.perf_counter()
+        assert staff.get(dashboard).status_code == 200
+        repeat_ms = (time.perf_counter() - started) * 1000
         csrf = get_random_string(32)
         endpoints = [
             {"name": "upper bound (constant page)", "path": f"/_bench/constant/{size}/"},
@@ -107,7 +114,7 @@ class Command(BaseCommand):
                 "headers": [cookie],
             },
         ]
-        if page_ms < SLOW_PAGE_MS:
+        if repeat_ms < SLOW_PAGE_MS:
             endpoints.insert(
                 -1,
                 {
@@ -126,10 +133,11 @@ class Command(BaseCommand):
                 f"Article page: {article_url} ({size:,} bytes); the constant page has that size.",
                 "The uncached article page adds a query string: the page cache only serves "
                 "requests without one.",
-                f"Raw SQL of the dashboard (365 days): {statements} statements, "
+                f"Raw SQL of the uncached dashboard (365 days): {statements} statements, "
                 f"{raw_ms:.1f} ms (median of up to 5 runs, straight on the connection); "
-                f"one dashboard request in-process: {page_ms:.0f} ms"
-                + (" (too slow for wrk: not in the table)." if page_ms >= SLOW_PAGE_MS else "."),
+                f"that uncached request in-process: {page_ms:.0f} ms; the next one "
+                f"(cached when DEMAND_CACHE is on): {repeat_ms:.0f} ms"
+                + (" (too slow for wrk: not in the table)." if repeat_ms >= SLOW_PAGE_MS else "."),
             ],
         }
         self.stdout.write(json.dumps(plan))
