@@ -21,7 +21,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,17 +30,13 @@ import urllib.parse
 from collections import Counter
 from pathlib import Path
 
+from server import free_port, production_env  # the script's own folder
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 DEFAULT_SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def recreate_database(server_url, name):
@@ -67,23 +62,7 @@ def count_rows(database_url, table):
 
 
 def server_env(database_url, static_root):
-    env = dict(os.environ)
-    env.update(
-        DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY="reliability-only-" + os.urandom(16).hex(),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        DATABASE_URL=database_url,
-        DJANGO_CONN_MAX_AGE="60",
-        DJANGO_SESSION_COOKIE_SECURE="false",
-        DJANGO_CSRF_COOKIE_SECURE="false",
-        STATIC_ROOT=str(static_root),
-        DJANGO_LOG_LEVEL="WARNING",
-        # Every question comes from this one machine within milliseconds.
-        LDN_INQUIRY_RATE_LIMIT="1000000/m",
-        LDN_INQUIRY_MIN_FILL_SECONDS="0",
-        LDN_INQUIRY_NOTIFY_EMAIL="",
-    )
-    return env
+    return production_env(database_url, static_root, "reliability", LDN_INQUIRY_NOTIFY_EMAIL="")
 
 
 @contextlib.contextmanager

@@ -18,7 +18,6 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,15 +25,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+from server import free_port, production_env  # the script's own folder
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 PYTHON = sys.executable
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def manage(env, *args, capture=False):
@@ -49,26 +44,16 @@ def manage(env, *args, capture=False):
 
 
 def bench_env(database_url, static_root, redis_url, cache_prefix):
-    env = dict(os.environ)
-    env.update(
+    return production_env(
+        database_url,
+        static_root,
+        "bench",
         # Production-like: the page cache and the rate limit live in Redis, shared by workers.
         REDIS_URL=redis_url,
         DJANGO_CACHE_PREFIX=cache_prefix,
-        # Bench only: the form may be sent at machine speed, as often as wrk can.
-        LDN_INQUIRY_MIN_FILL_SECONDS="0",
         LDN_INQUIRY_RATE_LIMIT="1000000/s",
-        DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY="bench-only-" + os.urandom(16).hex(),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        DATABASE_URL=database_url,
-        DJANGO_CONN_MAX_AGE="60",
-        DJANGO_SESSION_COOKIE_SECURE="false",
-        DJANGO_CSRF_COOKIE_SECURE="false",
-        STATIC_ROOT=str(static_root),
         LDN_BENCH_VIEWS="true",
-        DJANGO_LOG_LEVEL="WARNING",
     )
-    return env
 
 
 def ensure_database(admin_url, name):
