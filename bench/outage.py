@@ -22,7 +22,6 @@ the first moment every URL answered 200 again).
 import argparse
 import contextlib
 import http.client
-import json
 import subprocess
 import sys
 import threading
@@ -31,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from load_ask import fetch, running_site  # noqa: E402 (the script's own folder)
+from load_ask import fetch, report, running_site  # noqa: E402 (the script's own folder)
 
 READER_URLS = ["/", "/articles/", "/articles/pacing-lupus-fatigue/", "/articles/?q=ldn"]
 HEALTH = "/healthz"
@@ -168,12 +167,7 @@ def main(argv=None):
         and not figures["reader_other_during_outage"]
         and figures["healthz_during_outage"] == ["503"]
     )
-    if args.json:
-        print(json.dumps(figures))
-    else:
-        for key, value in figures.items():
-            print(f"{key:>32}: {value}")
-    return 0 if figures["passed"] else 1
+    return report(figures, args.json)
 
 
 if __name__ == "__main__":
