@@ -1,27 +1,31 @@
 """Page cache for the reader pages, with exact invalidation.
 
-Whole pages for anonymous readers are kept in Django's cache under a key that includes a
-*generation*. Every write that can change what a reader sees (an article, a version, a
-source, a topic, an author, a disclaimer, an article's topics or authors) deletes the
-generation, so the next request starts a new one and no old page is ever found again.
-Scheduled changes need no job either: the generation also records the next moment a
-published article goes live or expires, and once that moment has passed the generation is
-replaced as if something had been saved.
+Whole pages for anonymous readers are kept in Django's cache, each stored with the
+*generation* it was rendered under. Every write that can change what a reader sees (an
+article, a version, a source, a topic, an author, a disclaimer, an article's topics or
+authors) deletes the generation, so the next request starts a new one and no older page is
+ever served again. Scheduled changes need no job either: the generation also records the next
+moment a published article goes live or expires, and once that moment has passed the
+generation is replaced as if something had been saved.
 
 The generation lives in the cache itself, so every app server that shares the cache (Redis
 via REDIS_URL) sees a publish at once. A process-local cache (the default local memory)
 cannot be cleared from another process, so the page cache is off unless the cache is shared
 (settings.PAGE_CACHE, LDN_PAGE_CACHE).
 
-Only anonymous GET and HEAD requests without a query string are served from the cache:
-any request carrying a session or messages cookie, and any query string, goes to the view.
-A response is stored only when it is a plain 200 that sets no cookie, varies on nothing but
-cookies and encoding, and used no CSP nonce (a stored nonce would not match the next
+`ReaderPageCacheMiddleware` serves a hit with one cache round trip (the generation and the
+page in one get_many) before authentication, messages and URL resolution run: that is what
+brings a hit close to the cost of a constant page. Only views wrapped in `reader_page_cache`
+are stored. Only anonymous GET and HEAD requests without a query string are served from the
+cache: any request carrying a session or messages cookie, and any query string, goes to the
+view. A response is stored only when it is a plain 200 that sets no cookie, varies on nothing
+but cookies and encoding, and used no CSP nonce (a stored nonce would not match the next
 response's header).
 
 Pages with forms (the question form on every article page) stay cacheable: the CSRF token
 is per reader, so it is stored as a placeholder and each reader's own token is put in when
-the page is served. Django's CSRF middleware then sets the reader's cookie as usual.
+the page is served. The middleware sits inside Django's CSRF middleware, which then sets the
+reader's cookie as usual.
 """
 
 import hashlib
@@ -79,10 +83,15 @@ def invalidate():
     transaction.on_commit(lambda: cache.delete(STATE_KEY))
 
 
-def _page_key(request, state):
+def _page_key(request):
     address = f"{request.get_host()}{request.path}"
-    digest = hashlib.sha256(address.encode()).hexdigest()
-    return f"pagecache:{state['generation']}:{digest}"
+    return f"pagecache:page:{hashlib.sha256(address.encode()).hexdigest()}"
+
+
+def _is_current(state):
+    return state is not None and (
+        state["boundary"] is None or timezone.now().timestamp() < state["boundary"]
+    )
 
 
 def _request_is_cacheable(request):
@@ -95,6 +104,8 @@ def _request_is_cacheable(request):
 
 
 def _response_is_cacheable(request, response):
+    if not getattr(request, "reader_page_cacheable", False):
+        return False
     if response.status_code != 200 or response.streaming or response.cookies:
         return False
     if response.has_header("Cache-Control") and any(
@@ -116,42 +127,55 @@ def _timeout(state):
 
 
 def reader_page_cache(view):
-    """Serve `view` from the page cache for anonymous readers (see the module docstring)."""
+    """Mark `view`'s pages as cacheable for anonymous readers (see the module docstring)."""
 
     @wraps(view)
-    def cached_view(request, *args, **kwargs):
+    def cacheable_view(request, *args, **kwargs):
+        request.reader_page_cacheable = True
+        return view(request, *args, **kwargs)
+
+    return cacheable_view
+
+
+class ReaderPageCacheMiddleware:
+    """Serve and store the pages of views marked with `reader_page_cache`."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
         if not _request_is_cacheable(request):
-            return view(request, *args, **kwargs)
-        state = current_state()
-        key = _page_key(request, state)
-        stored = cache.get(key)
-        if stored is not None:
-            content, headers = stored
-            if CSRF_PLACEHOLDER in content:
-                # This reader's own token; the CSRF middleware sets their cookie if needed.
-                content = content.replace(CSRF_PLACEHOLDER, get_token(request).encode())
-            response = _rebuild(content, headers)
-            response[HEADER] = "hit"
-            return response
-        response = view(request, *args, **kwargs)
-        if hasattr(response, "render") and not response.is_rendered:
-            response.render()
+            return self.get_response(request)
+        key = _page_key(request)
+        found = cache.get_many([STATE_KEY, key])
+        state = found.get(STATE_KEY)
+        stored = found.get(key)
+        if _is_current(state) and stored is not None and stored[0] == state["generation"]:
+            return _serve(request, stored)
+        if not _is_current(state):
+            state = current_state()
+        # Stored under the generation read before rendering: a write during the rendering
+        # replaces it, so this page is never served after that write.
+        response = self.get_response(request)
         if _response_is_cacheable(request, response):
             content = _CSRF_INPUT.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\2", response.content)
             headers = {k: v for k, v in response.items() if k.lower() != HEADER.lower()}
-            cache.set(key, (content, headers), _timeout(state))
+            cache.set(key, (state["generation"], content, headers), _timeout(state))
             response[HEADER] = "miss"
         return response
 
-    return cached_view
 
-
-def _rebuild(content, headers):
+def _serve(request, stored):
     from django.http import HttpResponse
 
+    _generation, content, headers = stored
+    if CSRF_PLACEHOLDER in content:
+        # This reader's own token; the CSRF middleware sets their cookie if needed.
+        content = content.replace(CSRF_PLACEHOLDER, get_token(request).encode())
     response = HttpResponse(content)
     for name, value in headers.items():
         response[name] = value
+    response[HEADER] = "hit"
     return response
 
 

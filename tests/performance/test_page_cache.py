@@ -227,3 +227,38 @@ def test_each_reader_of_a_cached_page_gets_a_working_csrf_token_of_their_own(set
     assert first_page[HEADER] == "miss"
     assert answer.status_code == 302
     assert Inquiry.objects.filter(question__startswith="Does the cached page").count() == 1
+
+
+def test_a_hit_is_one_cache_lookup_and_no_database_query(client, django_assert_num_queries):
+    article = make_live_article("One lookup")
+    fetch(client, article.get_absolute_url())
+    shared = page_cache_module.cache
+    read = shared.get
+
+    def get_many(keys, **kwargs):  # one Redis MGET; the test cache has no such call of its own
+        return {key: value for key in keys if (value := read(key)) is not None}
+
+    with (
+        mock.patch.object(shared, "get_many", side_effect=get_many) as lookup,
+        mock.patch.object(shared, "get", side_effect=AssertionError("a second lookup")),
+        mock.patch.object(shared, "set", side_effect=AssertionError("a write on a hit")),
+        django_assert_num_queries(0),
+    ):
+        assert fetch(client, article.get_absolute_url())[2] == "hit"
+    assert lookup.call_count == 1
+
+
+def test_a_hit_carries_the_same_security_headers_as_the_page_it_was_stored_from(client):
+    article = make_live_article("Same headers")
+    stored = client.get(article.get_absolute_url())
+    served = client.get(article.get_absolute_url())
+    names = ("Content-Security-Policy", "X-Frame-Options", "Content-Type", "Referrer-Policy")
+    assert served[HEADER] == "hit"
+    for name in names:
+        assert served.has_header(name), name
+        assert served[name] == stored[name], name
+
+
+def test_pages_of_views_not_marked_cacheable_are_never_stored(client):
+    fetch(client, "/ask/")
+    assert fetch(client, "/ask/")[2] is None
