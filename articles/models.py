@@ -240,6 +240,13 @@ class ArticleQuerySet(models.QuerySet):
             live_version__isnull=False,
         )
 
+    def with_live_snapshot(self):
+        """With the live version in the same query, less what only search reads: its vector,
+        and its body column (the snapshot `content` carries the body too)."""
+        return self.select_related("live_version").defer(
+            "live_version__body", "live_version__search_vector"
+        )
+
     def search(self, q):
         """Articles matching a reader's query `q`, best match first (see articles.search)."""
         return search.search(self, q)

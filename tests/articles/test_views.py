@@ -236,6 +236,16 @@ def test_related_articles_share_a_topic_and_are_live(client):
     assert "Stranger" not in html and "Draft sibling" not in html
 
 
+def test_an_article_sharing_several_topics_is_listed_once_among_related(client):
+    topics = [make_topic("Fatigue"), make_topic("Sleep")]
+    article = make_live_article("Main", topics=topics)
+    make_live_article("Close cousin", topics=topics)
+
+    related = html_of(client.get(article.get_absolute_url())).split('id="related-heading"')[1]
+
+    assert related.count("Close cousin") == 1
+
+
 def test_script_in_a_stored_snapshot_never_reaches_the_page(client):
     article = make_live_article("Safe")
     version = article.live_version
