@@ -188,6 +188,11 @@ def main():
     )
     parser.add_argument("--label", default="", help="added to the results file name")
     parser.add_argument(
+        "--only",
+        default="",
+        help="measure only endpoints whose name contains this text (plus the upper bound)",
+    )
+    parser.add_argument(
         "--redis", default=os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/0")
     )
     args = parser.parse_args()
@@ -228,7 +233,11 @@ def clear_redis(url, prefix):
 
 
 def measure(base, plan, args):
-    endpoints = plan["endpoints"]
+    endpoints = [
+        endpoint
+        for endpoint in plan["endpoints"]
+        if args.only in endpoint["name"] or endpoint["name"].startswith("upper bound")
+    ]
     wrk_env = plan.get("env", {})
     warmup_redirects = 0
     for endpoint in endpoints:  # warm caches and connections once, outside the measurement
