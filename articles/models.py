@@ -763,6 +763,9 @@ class ArticleVersion(models.Model):
     content = models.JSONField(default=dict)
     # Filled for PostgreSQL full-text search; a GIN index is created by migration on PostgreSQL.
     search_vector = SearchVectorField(null=True, editable=False)
+    # Title and topics (A) and summary (B) only: small enough to stay in the row, so ranking
+    # many matches reads no out-of-line data (search_vector, with the body, is stored apart).
+    rank_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["article", "-number"]

@@ -1,23 +1,33 @@
 """Reader search: PostgreSQL full-text search, with a plain fallback on other databases.
 
-On PostgreSQL each version carries a weighted search vector (title and topic words A,
-summary B, body C) filled when the version is saved; the GIN index from migration 0002
-serves it. Every word a reader types is matched as a prefix ("fibro" finds
-"fibromyalgia"). Other databases (SQLite in development) match words as substrings.
-Topic names and synonyms always count, so "LDN" finds the naltrexone article.
+On PostgreSQL each version carries two vectors filled when the version is saved: a weighted
+search vector (title and topic words A, summary B, body C) that finds matches anywhere, and a
+small rank vector (title and topics A, summary B) that ranks them; GIN indexes serve both.
+Every word a reader types is matched as a prefix ("fibro" finds "fibromyalgia"). Other
+databases (SQLite in development) match words as substrings. Topic names and synonyms always
+count, so "LDN" finds the naltrexone article.
+
+Results are capped at MAX_RESULTS, best match first: articles matching in their title, topics
+or summary (ranked), then those matching only in the body (newest first). Each group is read
+newest first and stops at the cap, so a word most articles contain costs as little as a rare
+one; the cap only ever leaves out the oldest matches of a group.
 """
 
 import re
+from collections.abc import Sequence
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchQueryField, SearchVector
 from django.db import connection
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, ExpressionWrapper, Q, Value, When
 from django.db.models.expressions import RawSQL
+from django.utils.functional import cached_property
 from django.utils.html import strip_tags
 
 SEARCH_CONFIG = "english"
 MAX_TERMS = 8
 MAX_TERM_LENGTH = 40
+# More results than anyone pages through (50 pages of 20); beyond it the page says "more than".
+MAX_RESULTS = 1000
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
@@ -36,7 +46,8 @@ def _topic_words(content):
 
 
 def update_search_vector(version):
-    """Fill `version.search_vector` from its content (PostgreSQL only; a no-op elsewhere)."""
+    """Fill `version.search_vector` and `version.rank_vector` from its content (PostgreSQL
+    only; a no-op elsewhere)."""
     if not is_postgresql():
         return
     from articles.models import Topic
@@ -53,13 +64,15 @@ def update_search_vector(version):
             Value(text), weight=weight, config="simple"
         )
 
-    vector = (
+    rank_vector = (
         weighted(content.get("title", ""), "A")
         + weighted(topic_text, "A")
         + weighted(content.get("summary", ""), "B")
-        + weighted(strip_tags(content.get("body", "")), "C")
     )
-    type(version).objects.filter(pk=version.pk).update(search_vector=vector)
+    type(version).objects.filter(pk=version.pk).update(
+        search_vector=rank_vector + weighted(strip_tags(content.get("body", "")), "C"),
+        rank_vector=rank_vector,
+    )
 
 
 def _topic_article_ids(terms):
@@ -98,43 +111,130 @@ def _full_text_query(terms):
     return query
 
 
-def search(queryset, q):
-    """Filter `queryset` (articles) to those matching `q`, best match first.
+class SearchResults(Sequence):
+    """A reader's search results, best match first, as a sequence for Django's Paginator.
 
-    The text match and the topic match are computed as two separate id subqueries and only
-    their ids are ORed: an OR across the version join would keep PostgreSQL from using the GIN
-    index and make it rank every live version. Only the matching articles are ranked.
+    The ranked article ids (at most MAX_RESULTS + 1, to tell whether there are more) are read
+    with one query the first time they are needed; each page's articles with one more, from
+    `queryset`. `len()` is the number of results shown; `capped` says that there are more.
     """
+
+    def __init__(self, queryset, ranked_ids):
+        self.queryset = queryset
+        self._ranked_ids = ranked_ids
+
+    @cached_property
+    def ids(self):
+        return self._ranked_ids()
+
+    @property
+    def capped(self):
+        return len(self.ids) > MAX_RESULTS
+
+    def __len__(self):
+        return min(len(self.ids), MAX_RESULTS)
+
+    def __getitem__(self, index):
+        if isinstance(index, int):
+            return self[index : index + 1 or None][0]
+        ids = self.ids[:MAX_RESULTS][index]
+        articles = self.queryset.filter(pk__in=ids).in_bulk()
+        # An article that stopped being live since the ids were read is simply left out.
+        return [articles[pk] for pk in ids if pk in articles]
+
+    def __iter__(self):
+        return iter(self[:])
+
+
+def search(queryset, q):
+    """The articles of `queryset` (live articles) matching `q`, best match first, as
+    SearchResults (see the module docstring for the order and the cap)."""
     terms = search_terms(q)
     if not terms:
-        return queryset.none()
-    by_topic = _topic_article_ids(terms)
-    if is_postgresql():
-        from articles.models import ArticleVersion
+        return SearchResults(queryset, list)
+    ranked_ids = _ranked_ids if is_postgresql() else _ranked_ids_fallback
+    return SearchResults(queryset, lambda: ranked_ids(queryset, terms))
 
-        query = _full_text_query(terms)
-        by_text = (
-            ArticleVersion.objects.filter(search_vector=query, article__live_version=F("pk"))
-            .order_by()
-            .values("article_id")
-        )
-        return (
-            queryset.filter(pk__in=by_text.union(by_topic))
-            .annotate(rank=SearchRank(F("live_version__search_vector"), query))
-            .order_by("-rank", "-last_published_at", "-pk")
-        )
-    text_match = Q()
+
+# Three groups, each read newest first up to the cap: matches in the title, topics or summary
+# (the rank vector), articles on a topic whose current name or synonyms contain every word
+# (synonyms an editor added after the version was saved), and matches anywhere, the body too.
+# The last two are read only when the first found fewer than the cap (a one-time filter, so
+# PostgreSQL does not run them at all otherwise). An article found twice counts once, in its
+# best group (DISTINCT ON). Only the first group is ranked, on the small rank vector.
+_RANKED_IDS = """
+WITH by_words (id, published, rank_vector, query) AS ({by_words}),
+by_topic (id, published) AS ({by_topic}),
+by_body (id, published) AS ({by_body})
+SELECT id FROM (
+    SELECT DISTINCT ON (id) id, tier, rank, published FROM (
+        SELECT id, 2 AS tier, ts_rank(rank_vector, query) AS rank, published FROM by_words
+        UNION ALL
+        SELECT id, 2, 0, published FROM by_topic WHERE (SELECT count(*) FROM by_words) < %s
+        UNION ALL
+        SELECT id, 1, 0, published FROM by_body WHERE (SELECT count(*) FROM by_words) < %s
+    ) AS found
+    ORDER BY id, tier DESC, rank DESC
+) AS best
+ORDER BY tier DESC, rank DESC, published DESC, id DESC
+LIMIT %s
+"""
+
+
+def ranked_ids_sql(queryset, terms):
+    """PostgreSQL: the statement (SQL, params) reading the ids of at most MAX_RESULTS + 1
+    articles of `queryset` matching `terms`, best match first.
+
+    For a word most articles contain, PostgreSQL walks the live articles newest first and
+    stops at the cap; for a rarer one it reads the matches from a GIN index. The tsquery is
+    selected as a column so that the outer query can rank with it (a constant once planned).
+    """
+    query = _full_text_query(terms)
+    limit = MAX_RESULTS + 1
+    newest = queryset.order_by("-last_published_at", "-pk")
+    groups = {
+        "by_words": newest.filter(live_version__rank_vector=query)
+        .annotate(query=ExpressionWrapper(query, output_field=SearchQueryField()))
+        .values_list("pk", "last_published_at", "live_version__rank_vector", "query"),
+        "by_topic": newest.filter(pk__in=_topic_article_ids(terms)).values_list(
+            "pk", "last_published_at"
+        ),
+        "by_body": newest.filter(live_version__search_vector=query).values_list(
+            "pk", "last_published_at"
+        ),
+    }
+    sql, params = {}, []
+    for name, group in groups.items():
+        sql[name], group_params = group[:limit].query.sql_with_params()
+        params += group_params
+    return _RANKED_IDS.format(**sql), [*params, limit, limit, limit]
+
+
+def _ranked_ids(queryset, terms):
+    with connection.cursor() as cursor:
+        cursor.execute(*ranked_ids_sql(queryset, terms))
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _ranked_ids_fallback(queryset, terms):
+    """Other databases: substring matches; title or topic matches first, then summary
+    matches, then the rest, each newest first."""
     title_match = Q()
+    summary_match = Q()
+    text_match = Q()
     for term in terms:
         title_match &= Q(live_version__title__icontains=term)
+        summary_match &= Q(live_version__summary__icontains=term)
         text_match &= (
             Q(live_version__title__icontains=term)
             | Q(live_version__summary__icontains=term)
             | Q(live_version__body__icontains=term)
         )
-    ids = queryset.filter(text_match).values("pk")
-    return (
-        queryset.filter(Q(pk__in=ids) | Q(pk__in=by_topic))
-        .annotate(rank=Case(When(title_match, then=Value(1.0)), default=Value(0.0)))
+    topic_match = Q(pk__in=_topic_article_ids(terms))
+    matches = queryset.filter(Q(pk__in=queryset.filter(text_match).values("pk")) | topic_match)
+    rank = Case(When(title_match | topic_match, then=2), When(summary_match, then=1), default=0)
+    return list(
+        matches.annotate(rank=rank)
         .order_by("-rank", "-last_published_at", "-pk")
+        .values_list("pk", flat=True)[: MAX_RESULTS + 1]
     )

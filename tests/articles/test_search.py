@@ -2,8 +2,10 @@
 
 import pytest
 
+from articles import search
 from articles.models import Article
 from articles.search import search_terms
+from articles.views import ArticleListView
 from tests.factories import make_article, make_live_article, make_topic
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +58,55 @@ def test_search_ranks_title_matches_above_body_matches():
     assert titles == ["Sleep and fatigue", "Pacing your day"]
 
 
+def test_search_ranks_topic_and_summary_matches_above_newer_body_matches():
+    make_live_article("Rest and recovery", topics=[make_topic("Sleep")])
+    make_live_article("Quiet evenings", summary="How sleep changes with lupus.")
+    make_live_article("Pacing your day", body="<p>Good sleep helps, and so does pacing.</p>")
+
+    titles = [a.live_version.title for a in Article.objects.live().search("sleep")]
+
+    assert titles == ["Rest and recovery", "Quiet evenings", "Pacing your day"]
+
+
+def test_words_an_editor_adds_to_a_topic_later_find_its_articles():
+    topic = make_topic("Low-dose naltrexone")
+    make_live_article("A small pill at a small dose", topics=[topic])
+    topic.search_synonyms = "LDN"
+    topic.save()
+
+    titles = [a.live_version.title for a in Article.objects.live().search("ldn")]
+
+    assert titles == ["A small pill at a small dose"]
+
+
+def test_results_beyond_the_cap_are_left_out_and_the_page_says_there_are_more(client, monkeypatch):
+    monkeypatch.setattr(search, "MAX_RESULTS", 2)
+    make_live_article("Sleep diary")
+    for title in ["Evening routine", "Morning routine", "Night shifts"]:
+        make_live_article(title, body="<p>Sleep comes easier with a routine.</p>")
+
+    results = Article.objects.live().search("sleep")
+    html = client.get("/articles/", {"q": "sleep"}).content.decode()
+
+    # The best match however old, then the newest of the rest, up to the cap.
+    assert [a.live_version.title for a in results] == ["Sleep diary", "Night shifts"]
+    assert results.capped
+    assert "More than 2 articles found, best matches first." in html
+
+
+def test_search_results_are_paged_with_a_page_count(client, monkeypatch):
+    monkeypatch.setattr(ArticleListView, "paginate_by", 2)
+    for number in range(5):
+        make_live_article(f"Sleep tip {number}")
+
+    html = client.get("/articles/", {"q": "sleep", "page": 3}).content.decode()
+
+    assert "5 articles found." in html
+    assert "Page 3 of 3" in html
+    assert "Sleep tip 0" in html
+    assert "Sleep tip 1" not in html
+
+
 def test_search_matches_the_live_version_not_the_working_copy(client):
     article = make_live_article("Hydroxychloroquine basics")
     article.title = "Renamed to something about zebras"
@@ -72,6 +123,14 @@ def test_empty_result_says_so_and_suggests_topics(client, naltrexone_article):
     assert "No articles match “xylophone”" in html
     assert 'href="/topics/ldn/"' in html
     assert 'href="/topics/fibromyalgia/"' in html
+
+
+def test_empty_result_suggests_only_topics_with_live_articles(client, naltrexone_article):
+    make_article("Planning a pregnancy", topics=[make_topic("Pregnancy")])
+
+    html = client.get("/articles/", {"q": "xylophone"}).content.decode()
+
+    assert 'href="/topics/pregnancy/"' not in html
 
 
 @pytest.mark.parametrize(

@@ -388,7 +388,8 @@ class Command(BaseCommand):
         )
 
     def _search_vectors(self):
-        """The same weighted vectors as articles.search.update_search_vector, in one UPDATE."""
+        """The same weighted vectors as articles.search.update_search_vector (the search vector
+        and the rank vector, its title, topic and summary part), in one UPDATE."""
 
         def weighted(text, weight):
             return (
@@ -402,12 +403,14 @@ class Command(BaseCommand):
             "WHERE at.article_id = v.article_id)"
         )
         body = "regexp_replace(v.body, '<[^>]+>', ' ', 'g')"
+        rank = f"{weighted('v.title', 'A')} || {weighted(topic_text, 'A')} || " + weighted(
+            "v.summary", "B"
+        )
         with connection.cursor() as cursor:
             # Only fixed SQL pieces from this module: no outside input reaches the statement.
             sql = (
-                "UPDATE articles_articleversion v SET search_vector = "  # noqa: S608
-                f"{weighted('v.title', 'A')} || {weighted(topic_text, 'A')} || "
-                f"{weighted('v.summary', 'B')} || {weighted(body, 'C')} "
+                "UPDATE articles_articleversion v SET "  # noqa: S608
+                f"search_vector = {rank} || {weighted(body, 'C')}, rank_vector = {rank} "
                 "WHERE v.search_vector IS NULL"
             )
             cursor.execute(sql)
