@@ -9,8 +9,9 @@ count, so "LDN" finds the naltrexone article.
 
 Results are capped at MAX_RESULTS, best match first: articles matching in their title, topics
 or summary (ranked), then those matching only in the body (newest first). Each group is read
-newest first and stops at the cap, so a word most articles contain costs as little as a rare
-one; the cap only ever leaves out the oldest matches of a group.
+newest first and stops at the cap, so a word most articles contain costs little more than a
+rare one. When more articles match than the cap, what is left out is the oldest title, topic
+and summary matches and every body-only match; the page then says "more than".
 """
 
 import re
