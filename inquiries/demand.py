@@ -1,28 +1,30 @@
 """Figures for the demand dashboard: which topics readers ask about, and what articles changed.
 
-Every figure is one aggregate query in the database (grouped counts, TruncMonth), a fixed
-number of them whatever the data (no query per article or topic); Python only loops over
-topics, months and articles. Spam never counts as demand.
+The counts come from the demand summary (inquiries/summary.py): per-day tables kept exact by
+every write, so a year of a million questions is a few thousand rows to add up. Every figure is
+a fixed number of queries whatever the data (no query per article or topic); Python only loops
+over topics, months, articles and waiting-time bands. Spam never counts as demand.
 
-Even so, a year of a million questions takes seconds to count, so the computed figures are
-cached (when the cache is shared by every app process, settings.DEMAND_CACHE) under a
-*generation* that every write to an inquiry, its topics, a topic or an article replaces
-(`invalidate`, connected in inquiries.apps), and that also expires when an article's
-"rate after" would change with the passing days or an article goes live or expires.
+The computed figures are also cached (when the cache is shared by every app process,
+settings.DEMAND_CACHE) under a *generation* that every write to an inquiry, its topics, a
+topic or an article replaces (`invalidate`, connected in inquiries.apps), and that also
+expires when an article's "rate after" would change with the passing days or an article goes
+live or expires.
 """
 
 import datetime
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from articles.models import Article, SearchGap, Topic
+from inquiries import summary
 from inquiries.models import ArticleRole, Inquiry, Status
 
 PERIOD_CHOICES = (30, 90, 365)
@@ -111,50 +113,36 @@ def _days_back(days, end):
     return Period(end - datetime.timedelta(days=days), end, days)
 
 
-def _topic_links():
-    return Inquiry.topics.through.objects.exclude(inquiry__status=Status.SPAM)
+def topic_demand(period, totals=None):
+    """Per topic: inquiries in the period, in the previous one, share of all, and the change.
 
-
-def topic_demand(period):
-    """Per topic: inquiries in the period, in the previous one, share of all, and the change."""
+    Returns (rows, total, untriaged); `totals` is summary.totals() for the period if known.
+    """
     previous = period.previous
-    rows = (
-        _topic_links()
-        .filter(inquiry__received_at__gte=previous.start, inquiry__received_at__lt=period.end)
-        .values("topic_id", "topic__name")
-        .annotate(
-            current=Count("inquiry_id", filter=Q(inquiry__received_at__gte=period.start)),
-            before=Count("inquiry_id", filter=Q(inquiry__received_at__lt=period.start)),
-        )
-        .order_by("-current", "topic__name")
+    current, before = summary.topic_counts(
+        (period.start, period.end), (previous.start, previous.end)
     )
-    total, untriaged = _totals(period)
+    totals = totals or summary.totals(period.start, period.end)
+    total = totals["total"]
+    # Most asked first, then by name in the database's own order (as the list always was).
+    names = Topic.objects.filter(pk__in=current.keys() | before.keys()).order_by("name")
+    ranked = sorted(names.values_list("pk", "name"), key=lambda topic: -current.get(topic[0], 0))
     result = []
-    for row in rows:
-        change = row["current"] - row["before"]
+    for topic_id, name in ranked:
+        count, earlier = current.get(topic_id, 0), before.get(topic_id, 0)
+        change = count - earlier
         result.append(
             {
-                "topic_id": row["topic_id"],
-                "name": row["topic__name"],
-                "count": row["current"],
-                "previous": row["before"],
-                "share": round(100 * row["current"] / total, 1) if total else 0.0,
+                "topic_id": topic_id,
+                "name": name,
+                "count": count,
+                "previous": earlier,
+                "share": round(100 * count / total, 1) if total else 0.0,
                 "change": change,
-                "change_percent": round(100 * change / row["before"]) if row["before"] else None,
+                "change_percent": round(100 * change / earlier) if earlier else None,
             }
         )
-    return result, total, untriaged
-
-
-def _totals(period):
-    """Inquiries (not spam) received in the period, and how many of them have no topic."""
-    has_topic = Inquiry.topics.through.objects.filter(inquiry_id=OuterRef("pk"))
-    figures = (
-        Inquiry.objects.not_spam()
-        .received_between(period.start, period.end)
-        .aggregate(total=Count("pk"), untriaged=Count("pk", filter=~Exists(has_topic)))
-    )
-    return figures["total"], figures["untriaged"]
+    return result, total, totals["untriaged"]
 
 
 def _month_starts(start, end):
@@ -171,25 +159,7 @@ def monthly_trend(period, topic_ids):
     """Inquiries per month for each of `topic_ids`, over the period (at least 12 months)."""
     start = min(period.start, period.end - datetime.timedelta(days=365))
     months = _month_starts(start, period.end)
-    trend_start = _day_start(months[0])
-    counts = {}
-    rows = (
-        _topic_links()
-        .filter(
-            topic_id__in=topic_ids,
-            inquiry__received_at__gte=trend_start,
-            inquiry__received_at__lt=period.end,
-        )
-        .annotate(month=TruncMonth("inquiry__received_at"))
-        .values("month", "topic_id")
-        .annotate(n=Count("inquiry_id"))
-        .order_by()
-    )
-    for row in rows:
-        month = row["month"]
-        if isinstance(month, datetime.datetime):
-            month = timezone.localtime(month).date() if timezone.is_aware(month) else month.date()
-        counts[(row["topic_id"], month)] = row["n"]
+    counts = summary.monthly_counts(_day_start(months[0]), period.end, topic_ids)
     return months, {pk: [counts.get((pk, m), 0) for m in months] for pk in topic_ids}
 
 
@@ -237,45 +207,33 @@ def trend_chart(months, series, width=720, height=300):
     }
 
 
-def backlog():
-    return {
-        "open": Inquiry.objects.open().count(),
-        "unanswered": Inquiry.objects.unanswered().count(),
-    }
+def backlog(totals):
+    """Open and unanswered inquiries now, from summary.totals()."""
+    return {"open": totals["open"], "unanswered": totals["unanswered"]}
 
 
 def median_time_to_answer(period):
     """Median of (answered - received) for inquiries answered in the period, or None."""
-    answered = (
-        Inquiry.objects.not_spam()
-        .filter(answered_at__gte=period.start, answered_at__lt=period.end)
-        .annotate(
-            wait=ExpressionWrapper(
-                F("answered_at") - F("received_at"), output_field=DurationField()
-            )
-        )
-        .order_by("wait")
-    )
-    count = answered.count()
-    if not count:
-        return None
-    middle = list(answered.values_list("wait", flat=True)[(count - 1) // 2 : count // 2 + 1])
-    return sum(middle, datetime.timedelta()) / len(middle)
+    return summary.median_wait(period.start, period.end)
 
 
-def content_gaps(period, minimum=None):
-    """Topics asked about at least `minimum` times in the period that no live article covers."""
+def content_gaps(period, minimum=None, asked=None):
+    """Topics asked about at least `minimum` times in the period that no live article covers.
+
+    `asked` is {topic id: inquiries in the period} if already counted (summary.topic_counts).
+    """
     minimum = settings.INQUIRY_CONTENT_GAP_MIN if minimum is None else minimum
-    covered = Article.objects.live().filter(topics__isnull=False).values("topics")
-    in_period = Q(
-        inquiries__received_at__gte=period.start, inquiries__received_at__lt=period.end
-    ) & ~Q(inquiries__status=Status.SPAM)
-    return list(
-        Topic.objects.exclude(pk__in=covered)
-        .annotate(asked=Count("inquiries", filter=in_period))
-        .filter(asked__gte=minimum)
-        .order_by("-asked", "name")
-    )
+    if asked is None:
+        (asked,) = summary.topic_counts((period.start, period.end))
+    # Per topic, one probe for a live article on it (not a scan of every live article).
+    covered = Exists(Article.objects.live().filter(topics=OuterRef("pk")))
+    gaps = []
+    for topic in Topic.objects.exclude(covered).order_by("name"):
+        topic.asked = asked.get(topic.pk, 0)
+        if topic.asked >= minimum:
+            gaps.append(topic)
+    # Stable: equal counts keep the database's order of names.
+    return sorted(gaps, key=lambda topic: -topic.asked)
 
 
 def search_gaps(period, limit=20):
@@ -317,14 +275,16 @@ def article_impact(now=None, limit=50):
 
     Rates are inquiries on the article's topics per 30 days, over the RATE_WINDOW_DAYS before
     it went live and the RATE_WINDOW_DAYS after (or the days since, when fewer have passed).
-    Three queries whatever the number of articles: the articles, the prompted counts, and
-    one grouped count of distinct inquiries (not spam) on each article's topics per window.
+    A fixed number of queries whatever the number of articles: the articles, the prompted
+    counts, their topics, and the summary's counts of inquiries (not spam, each once) on each
+    article's topics per window.
     """
     now = now or timezone.now()
     window = datetime.timedelta(days=RATE_WINDOW_DAYS)
     articles = list(
         Article.objects.live(at=now)
         .filter(first_published_at__isnull=False)
+        .only("slug", "title", "first_published_at")
         .order_by("-first_published_at")[:limit]
     )
     if not articles:
@@ -336,41 +296,31 @@ def article_impact(now=None, limit=50):
         .annotate(n=Count("pk"))
         .order_by()
     )
-    live = F("first_published_at")
-    received = "topics__inquiries__received_at"
-
-    def asked(**bounds):
-        return Count(
-            "topics__inquiries",
-            filter=Q(**bounds) & ~Q(topics__inquiries__status=Status.SPAM),
-            distinct=True,
-        )
-
-    counts = {
-        row["pk"]: row
-        for row in Article.objects.filter(
-            pk__in=ids,
-            **{f"{received}__gte": min(a.first_published_at for a in articles) - window},
-        )
-        .values("pk")
-        .annotate(
-            before=asked(**{f"{received}__gte": live - window, f"{received}__lt": live}),
-            after=asked(**{f"{received}__gte": live, f"{received}__lt": live + window}),
-            since=asked(**{f"{received}__gte": live}),
-        )
-        .order_by()
-    }
-    result = []
+    topics = defaultdict(set)
+    for article_id, topic_id in Article.topics.through.objects.filter(
+        article_id__in=ids
+    ).values_list("article_id", "topic_id"):
+        topics[article_id].add(topic_id)
+    windows = []
     for article in articles:
-        row = counts.get(article.pk, {"before": 0, "after": 0, "since": 0})
+        live = article.first_published_at
+        windows += [
+            (topics[article.pk], live - window, live),
+            (topics[article.pk], live, live + window),
+            (topics[article.pk], live, None),
+        ]
+    asked = summary.counts_on_topics(windows)
+    result = []
+    for index, article in enumerate(articles):
+        before, after, since = asked[3 * index : 3 * index + 3]
         days_after = min(RATE_WINDOW_DAYS, (now - article.first_published_at).days)
         result.append(
             {
                 "article": article,
                 "prompted": prompted.get(article.pk, 0),
-                "since_live": row["since"],
-                "rate_before": round(row["before"] * 30 / RATE_WINDOW_DAYS, 1),
-                "rate_after": round(row["after"] * 30 / days_after, 1) if days_after >= 1 else None,
+                "since_live": since,
+                "rate_before": round(before * 30 / RATE_WINDOW_DAYS, 1),
+                "rate_after": round(after * 30 / days_after, 1) if days_after >= 1 else None,
             }
         )
     return result
@@ -434,7 +384,9 @@ def dashboard(period, now=None):
 
 def compute_figures(period, now):
     """Every figure that comes from inquiries, topics and articles (uncached)."""
-    topics, total, untriaged = topic_demand(period)
+    summary.ensure_current()
+    totals = summary.totals(period.start, period.end)
+    topics, total, untriaged = topic_demand(period, totals)
     charted = [row for row in topics if row["count"]][:CHART_TOPICS]
     months, values = monthly_trend(period, [row["topic_id"] for row in charted])
     series = [{"name": row["name"], "values": values[row["topic_id"]]} for row in charted]
@@ -451,10 +403,10 @@ def compute_figures(period, now):
             for i, month in enumerate(months)
         ],
         "chart": trend_chart(months, series) if series else None,
-        "backlog": backlog(),
+        "backlog": backlog(totals),
         "median_answer": median,
         "median_answer_days": round(median.total_seconds() / 86400, 1) if median else None,
-        "gaps": content_gaps(period),
+        "gaps": content_gaps(period, asked={row["topic_id"]: row["count"] for row in topics}),
         "gap_minimum": settings.INQUIRY_CONTENT_GAP_MIN,
         "articles": article_impact(now=now),
         "rate_window_days": RATE_WINDOW_DAYS,
