@@ -41,7 +41,7 @@ FORMAT_VERSION = 1
 # database checks those references at commit, so one transaction is enough).
 MODELS = [Topic, Author, Disclaimer, Article, ArticleVersion, ArticleAuthor, Source, Inquiry]
 # Recomputed on import rather than carried: a database-specific index, empty on SQLite.
-NOT_EXPORTED = {"articles.articleversion": {"search_vector"}}
+NOT_EXPORTED = {"articles.articleversion": {"search_vector", "rank_vector"}}
 USER_FIELDS = {
     "articles.author": ["user"],
     "articles.article": ["updated_by"],

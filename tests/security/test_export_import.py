@@ -149,6 +149,15 @@ def test_round_trip_restores_every_row_and_the_users(populated, tmp_path):
     make_inquiry("A new question after the restore")
 
 
+def test_export_leaves_out_the_search_vectors_that_import_recomputes(populated, tmp_path):
+    backup = tmp_path / "content.json"
+    call_command("export_content", output=str(backup))
+    text = backup.read_text()
+
+    assert '"title": "Living with fatigue, updated"' in text
+    assert "search_vector" not in text and "rank_vector" not in text
+
+
 def test_export_lists_media_files_with_size_and_checksum(populated, tmp_path):
     backup = tmp_path / "content.json"
     call_command("export_content", output=str(backup))
