@@ -113,7 +113,8 @@ class Band(models.Func):
 
     def as_postgresql(self, compiler, connection, **extra):
         value, params = compiler.compile(self.source_expressions[0])
-        return f"width_bucket({value}, %s)", [*params, self._limit_params(connection)]
+        # psycopg adapts the dates, datetimes and durations themselves, as one array.
+        return f"width_bucket({value}, %s)", [*params, self.limits]
 
 
 class _Models:
@@ -164,11 +165,21 @@ def batches(items, size=BATCH):
 
 # Keeping the summary exact -----------------------------------------------------------------
 class _Changes:
-    """Differences to add to the tables: {model: {key: Counter of count columns}}."""
+    """What a recount writes: the differences to add to the tables, {model: {key: Counter of
+    count columns}}, and the inquiries' new counted rows ({id: Counted, or None if no longer
+    counted})."""
 
     def __init__(self, m):
         self.m = m
         self.rows = defaultdict(lambda: defaultdict(Counter))
+        self.ledger = {}
+
+    def count(self, pk, before, now):
+        if before:
+            self.add(before, -1)
+        if now:
+            self.add(now, +1)
+        self.ledger[pk] = now
 
     def add(self, counted, sign):
         m = self.m
@@ -187,35 +198,75 @@ class _Changes:
             self.rows[m.AnswerTimeMonth][(answered.replace(day=1), band)]["answers"] += sign
 
     def apply(self):
-        for model, rows in self.rows.items():
-            changed = sorted((key, counts) for key, counts in rows.items() if any(counts.values()))
-            for batch in batches(changed, 200):
-                self._upsert(model, batch)
-
-    def _upsert(self, model, rows):
-        """Add the counts to existing rows, or insert them: one statement, safe when several
-        transactions add to the same row (the rows are sorted, so they lock in one order)."""
-        keys, counts = self.m.tables[model]
-        quote = connection.ops.quote_name
-        table = quote(model._meta.db_table)
-        fields = [model._meta.get_field(column) for column in keys]
-        params = []
-        for key, changes in rows:
-            params += [f.get_db_prep_value(v, connection) for f, v in zip(fields, key, strict=True)]
-            params += [changes[column] for column in counts]
-        width = len(keys) + len(counts)
-        values = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(rows))
-        columns = ", ".join(quote(column) for column in (*keys, *counts))
-        conflict = ", ".join(quote(column) for column in keys)
-        additions = ", ".join(
-            f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in counts
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {values} "  # noqa: S608 (names from _meta)
-                f"ON CONFLICT ({conflict}) DO UPDATE SET {additions}",
-                params,
+        """Every write, the tables in a fixed order and their rows sorted, so that concurrent
+        recounts lock rows in one order; the tables' counts are added to, never overwritten."""
+        statements = []
+        for model, (keys, counts) in self.m.tables.items():
+            changed = sorted(
+                (key, [changes[c] for c in counts])
+                for key, changes in self.rows[model].items()
+                if any(changes.values())
             )
+            for batch in batches(changed, 200):
+                statements.append(_upsert(model, keys, counts, batch, add=True))
+        ledger = self.m.CountedInquiry
+        counted = sorted((pk, c) for pk, c in self.ledger.items() if c is not None)
+        for batch in batches(counted, 200):
+            rows = [((pk,), [getattr(c, name) for name in LEDGER_FIELDS]) for pk, c in batch]
+            statements.append(_upsert(ledger, ("inquiry_id",), LEDGER_FIELDS, rows, add=False))
+        removed = sorted(pk for pk, c in self.ledger.items() if c is None)
+        if removed:
+            marks = ", ".join(["%s"] * len(removed))
+            table = connection.ops.quote_name(ledger._meta.db_table)
+            statements.append((f"DELETE FROM {table} WHERE inquiry_id IN ({marks})", removed))  # noqa: S608
+        _execute(statements)
+
+
+def _upsert(model, keys, columns, rows, add):
+    """One INSERT ... ON CONFLICT for [(key values, column values)]: on an existing row, add
+    the values to its own (several transactions adding to one row all count) or replace them."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    fields = [model._meta.get_field(name) for name in (*keys, *columns)]
+    params = []
+    for key, values in rows:
+        params += [
+            f.get_db_prep_value(v, connection) for f, v in zip(fields, (*key, *values), strict=True)
+        ]
+    width = len(fields)
+    placeholders = ", ".join(["(" + ", ".join(["%s"] * width) + ")"] * len(rows))
+    names = ", ".join(quote(field.column) for field in fields)
+    conflict = ", ".join(quote(field.column) for field in fields[: len(keys)])
+
+    def assignment(column):
+        column = quote(column)
+        value = f"{table}.{column} + excluded.{column}" if add else f"excluded.{column}"
+        return f"{column} = {value}"
+
+    updates = ", ".join(assignment(field.column) for field in fields[len(keys) :])
+    sql = (
+        f"INSERT INTO {table} ({names}) VALUES {placeholders} "  # noqa: S608 (names from _meta)
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+    )
+    return sql, params
+
+
+def _execute(statements):
+    """Run the writes; on PostgreSQL as one statement (all but the last as data-modifying WITH
+    clauses, which touch other tables): one round trip per recount."""
+    if not statements:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            for sql, params in statements:
+                cursor.execute(sql, params)
+            return
+        *first, (last, _) = statements
+        prefix = ", ".join(f"write{index} AS ({sql})" for index, (sql, _) in enumerate(first))
+        cursor.execute(
+            (f"WITH {prefix} " if first else "") + last,
+            [param for _, params in statements for param in params],
+        )
 
 
 def recount(ids):
@@ -236,26 +287,11 @@ def _recount(m, ids):
     current = _current(m, ids)
     ledger = {row.inquiry_id: row for row in m.CountedInquiry.objects.filter(inquiry_id__in=ids)}
     changes = _Changes(m)
-    created, updated, removed = [], [], []
     for pk in ids:
-        row, now = ledger.get(pk), current.get(pk)
-        before = _counted(row) if row else None
-        if before == now:
-            continue
-        if before:
-            changes.add(before, -1)
-        if now:
-            changes.add(now, +1)
-        if row is None:
-            created.append(_ledger_row(m, pk, now))
-        elif now is None:
-            removed.append(pk)
-        else:
-            updated.append(_ledger_row(m, pk, now))
+        before = _counted(ledger[pk]) if pk in ledger else None
+        if before != current.get(pk):
+            changes.count(pk, before, current.get(pk))
     changes.apply()
-    m.CountedInquiry.objects.bulk_create(created)
-    m.CountedInquiry.objects.bulk_update(updated, LEDGER_FIELDS)
-    m.CountedInquiry.objects.filter(inquiry_id__in=removed).delete()
 
 
 def inquiry_saved(sender, instance, raw=False, update_fields=None, **kwargs):
