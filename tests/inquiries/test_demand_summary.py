@@ -324,6 +324,16 @@ def test_article_windows_from_midnight_and_from_either_side_of_noon(db):
     assert_dashboard_exact(now=now)
 
 
+def test_article_windows_that_all_start_at_midnight(db):
+    now = timezone.now()
+    today = summary._day_start(timezone.localdate(now))
+    topic = make_topic("Sleep")
+    published(make_live_article(topics=[topic]), today - 10 * DAY)
+    for hours in range(0, 24 * 120, 5):
+        make_inquiry(received_at=today - hours * HOUR, topics=[topic])
+    assert_dashboard_exact(now=now)
+
+
 def test_the_check_command(data):
     call_command("rebuild_demand_summary", "--check", stdout=io.StringIO())
     summary._models().DemandDay.objects.update(inquiries=0)
