@@ -417,6 +417,8 @@ class Article(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "-last_published_at"], name="article_status_published"),
+            # The demand dashboard's article impact: live articles, newest first to go live.
+            models.Index(fields=["status", "-first_published_at"], name="article_status_first_pub"),
         ]
 
     def __str__(self):

@@ -16,7 +16,7 @@ from django.db import connection
 from django.utils import timezone
 
 from articles import search
-from articles.models import ArticleVersion, Topic
+from articles.models import Article, ArticleVersion, Topic
 from articles.search import ranked_ids_sql, search_terms
 from articles.views import live_articles
 from inquiries.models import Inquiry, Status
@@ -99,6 +99,11 @@ def test_reader_search_skips_body_matches_when_the_title_matches_fill_the_cap(se
     body_scans = [line for line in text.splitlines() if "articleversion_search_gin" in line]
     assert body_scans
     assert all("never executed" in line for line in body_scans)
+
+
+def test_dashboard_article_impact_reads_articles_through_the_first_published_index(seeded):
+    articles = Article.objects.live().filter(first_published_at__isnull=False)
+    assert "article_status_first_pub" in plan(articles.order_by("-first_published_at")[:50])
 
 
 def test_admin_inquiry_list_uses_the_received_index_for_its_order(seeded):
