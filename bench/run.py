@@ -69,6 +69,16 @@ def ensure_database(admin_url, name):
     connection.close()
 
 
+def vacuum(database_url):
+    import psycopg2
+
+    connection = psycopg2.connect(database_url)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    connection.close()
+
+
 def start_gunicorn(env, port, workers):
     log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (lives as long as the server)
         "w", prefix="bench-gunicorn-", suffix=".log", delete=False
@@ -208,6 +218,8 @@ def main():
 
     manage(env, "migrate", "--noinput", "-v", "0")
     manage(env, "seed_bulk", "--articles", str(args.articles), "--inquiries", str(args.inquiries))
+    # As autovacuum leaves a database that has settled; a migration may have rewritten tables.
+    vacuum(env["DATABASE_URL"])
     manage(env, "collectstatic", "--noinput", "-v", "0")
     plan = json.loads(manage(env, "bench_plan", capture=True).stdout)
 
@@ -288,12 +300,11 @@ def report(results, plan, counted, warmup_redirects, args):
             else f"| {name} | {figures['rps']:.0f} | - | - | - | {figures['bad']} |"
         )
     lines += ["", *(f"- {note}" for note in plan.get("notes", []))]
-    dashboard = next((f for name, f in results.items() if name.startswith("dashboard")), None)
-    if dashboard and plan.get("raw_sql_ms"):
+    if plan.get("raw_sql_ms"):
         lines.append(
-            f"- Dashboard p50 {dashboard['p50']:.1f} ms, its raw SQL "
-            f"{plan['raw_sql_ms']:.1f} ms: "
-            f"{dashboard['p50'] / plan['raw_sql_ms']:.2f}x."
+            f"- Dashboard computed from scratch {plan['dashboard_uncached_ms']:.1f} ms, "
+            f"its raw SQL {plan['raw_sql_ms']:.1f} ms: "
+            f"{plan['dashboard_uncached_ms'] / plan['raw_sql_ms']:.2f}x."
         )
     if "ask_before" in plan:
         redirects = warmup_redirects + sum(f["redirects"] for f in results.values())

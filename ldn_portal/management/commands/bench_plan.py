@@ -25,6 +25,7 @@ from inquiries.models import Inquiry
 
 BENCH_USER = "bench-admin"
 SEARCH_WORD = "naltrexone"
+COMMON_WORD = "lupus"  # in nearly every generated article
 SLOW_SQL_MS = 20_000
 # A page slower than this would hold a worker for the whole round: timed once, not by wrk.
 SLOW_PAGE_MS = 3_000
@@ -44,13 +45,21 @@ def staff_session():
     return session.session_key
 
 
-def raw_sql_ms(client, url, repeat=5):
-    """Render the dashboard once (timed), then time exactly the SQL it ran, straight on the
-    connection. Returns (raw SQL ms, statements, page ms)."""
-    with CaptureQueriesContext(connection) as captured:
-        started = time.perf_counter()
-        assert client.get(url).status_code == 200
-        page_ms = (time.perf_counter() - started) * 1000
+def uncached_dashboard_ms(client, url, repeat=5):
+    """The dashboard computed from scratch (its figures cache cleared before each view), after
+    one warm-up view: the median page time, and the median time of exactly the SQL the last
+    view ran, replayed straight on the connection. Returns (page ms, raw SQL ms, statements)."""
+    demand.invalidate()
+    assert client.get(url).status_code == 200
+    pages = []
+    for _ in range(repeat):
+        demand.invalidate()
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            assert client.get(url).status_code == 200
+            pages.append((time.perf_counter() - started) * 1000)
+        if sum(pages) > SLOW_SQL_MS:
+            break  # slow enough that one more run adds time, not precision
     statements = [query["sql"] for query in captured.captured_queries]
     totals = []
     with connection.cursor() as cursor:
@@ -62,8 +71,8 @@ def raw_sql_ms(client, url, repeat=5):
                     cursor.fetchall()
             totals.append((time.perf_counter() - started) * 1000)
             if sum(totals) > SLOW_SQL_MS:
-                break  # slow enough that one more run adds time, not precision
-    return statistics.median(totals), len(statements), page_ms
+                break
+    return statistics.median(pages), statistics.median(totals), len(statements)
 
 
 class Command(BaseCommand):
@@ -91,10 +100,9 @@ class Command(BaseCommand):
         dashboard = reverse("admin:inquiries_demandreport_changelist") + "?days=365"
         staff = Client(HTTP_HOST="127.0.0.1")
         staff.cookies["sessionid"] = session
-        # The first view computes the figures (cached after it when DEMAND_CACHE is on):
-        # time that one and its SQL; wrk then measures the cached views.
-        demand.invalidate()
-        raw_ms, statements, page_ms = raw_sql_ms(staff, dashboard)
+        # Views right after a write compute the figures (cached after that when DEMAND_CACHE is
+        # on): time those and their SQL here; wrk then measures the cached views.
+        page_ms, raw_ms, statements = uncached_dashboard_ms(staff, dashboard)
         started = time.perf_counter()
         assert staff.get(dashboard).status_code == 200
         repeat_ms = (time.perf_counter() - started) * 1000
@@ -106,6 +114,15 @@ class Command(BaseCommand):
             {"name": "home", "path": "/"},
             {"name": "list", "path": "/articles/"},
             {"name": f"search ?q={SEARCH_WORD}", "path": f"/articles/?q={SEARCH_WORD}"},
+            # Latency without a queue: one connection per worker.
+            *(
+                {
+                    "name": f"search ?q={word} (2 connections)",
+                    "path": f"/articles/?q={word}",
+                    "connections": 2,
+                }
+                for word in (SEARCH_WORD, COMMON_WORD)
+            ),
             {"name": "topic page", "path": topic.get_absolute_url()},
             {"name": "/ask/ POST", "path": "/ask/", "script": "bench/ask.lua"},
             {
@@ -130,15 +147,16 @@ class Command(BaseCommand):
             "endpoints": endpoints,
             "env": {"BENCH_CSRF": csrf, "BENCH_FORM_TOKEN": new_form_token()},
             "raw_sql_ms": raw_ms,
+            "dashboard_uncached_ms": page_ms,
             "ask_before": Inquiry.objects.count(),
             "notes": [
                 f"Article page: {article_url} ({size:,} bytes); the constant page has that size.",
                 "The uncached article page adds a query string: the page cache only serves "
                 "requests without one.",
-                f"Raw SQL of the uncached dashboard (365 days): {statements} statements, "
-                f"{raw_ms:.1f} ms (median of up to 5 runs, straight on the connection); "
-                f"that uncached request in-process: {page_ms:.0f} ms; the next one "
-                f"(cached when DEMAND_CACHE is on): {repeat_ms:.0f} ms"
+                f"Dashboard (365 days) computed from scratch, in-process: {page_ms:.0f} ms "
+                f"(median of 5 views, figures cache cleared before each); the {statements} SQL "
+                f"statements it ran, replayed straight on the connection: {raw_ms:.1f} ms; "
+                f"the next view (cached when DEMAND_CACHE is on): {repeat_ms:.0f} ms"
                 + (" (too slow for wrk: not in the table)." if repeat_ms >= SLOW_PAGE_MS else "."),
             ],
         }
