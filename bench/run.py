@@ -244,6 +244,20 @@ def clear_redis(url, prefix):
         client.delete(key)
 
 
+def wait_until_idle(base, fast_ms=20, limit_seconds=30):
+    """Wait until the workers have answered what the last wrk run left queued (wrk stops with
+    up to one request per connection in flight): otherwise the next endpoint's first requests
+    wait behind them and its p99 measures its predecessor."""
+    deadline = time.time() + limit_seconds
+    while time.time() < deadline:
+        started = time.perf_counter()
+        with urllib.request.urlopen(f"{base}/healthz", timeout=limit_seconds) as answer:  # noqa: S310 (our own server)
+            answer.read()
+        if (time.perf_counter() - started) * 1000 < fast_ms:
+            return
+        time.sleep(0.1)
+
+
 def measure(base, plan, args):
     endpoints = [
         endpoint
@@ -264,6 +278,7 @@ def measure(base, plan, args):
     samples = {endpoint["name"]: [] for endpoint in endpoints}
     for _ in range(args.rounds):
         for endpoint in endpoints:
+            wait_until_idle(base)
             samples[endpoint["name"]].append(
                 run_wrk(
                     base + endpoint["path"],
