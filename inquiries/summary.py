@@ -294,10 +294,28 @@ def _recount(m, ids):
     changes.apply()
 
 
-def inquiry_saved(sender, instance, raw=False, update_fields=None, **kwargs):
+def inquiry_saved(sender, instance, created=False, raw=False, update_fields=None, **kwargs):
     """post_save of Inquiry, raw saves (loaddata, import_content) included."""
-    if update_fields is None or not COUNTED_FIELDS.isdisjoint(update_fields):
+    if created and not raw:
+        count_new(instance)
+    elif update_fields is None or not COUNTED_FIELDS.isdisjoint(update_fields):
         recount([instance.pk])
+
+
+def count_new(inquiry):
+    """Count an inquiry just inserted, from the instance: it has no topic links yet (they are
+    added after, and recounted then), nothing counted, and no other transaction can see it, so
+    the three reads of a recount would only read back what is known (one question from the
+    form is then one write here)."""
+    if inquiry.status == Status.SPAM:
+        return
+    now = _inquiry_counted(
+        inquiry.received_at, inquiry.status, inquiry.reply_wanted, inquiry.answered_at, []
+    )
+    changes = _Changes(_models())
+    changes.count(inquiry.pk, None, now)
+    with transaction.atomic(savepoint=False):
+        changes.apply()
 
 
 def inquiry_deleted(sender, instance, **kwargs):

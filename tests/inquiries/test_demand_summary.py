@@ -10,6 +10,7 @@ from collections import Counter
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles.models import Article, Topic
@@ -88,6 +89,16 @@ def test_the_fixture_is_counted_exactly(data):
 def test_new_inquiries_from_staff_and_from_the_form(data, ask):
     make_inquiry(topics=[data["lupus"], data["fatigue"]], reply_wanted=True)
     assert ask().status_code == 302
+    assert_exact()
+
+
+def test_a_new_inquiry_is_counted_without_reading_anything_back(data):
+    with CaptureQueriesContext(connection) as captured:
+        Inquiry.objects.create(question="Counted from the instance", reply_wanted=True)
+
+    statements = [query["sql"].lstrip().split()[0].upper() for query in captured]
+    assert "SELECT" not in statements
+    assert len(statements) >= 2  # the row and the summary's write
     assert_exact()
 
 
