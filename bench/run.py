@@ -7,7 +7,7 @@ starts gunicorn with 2 workers and production settings, then measures every endp
 turn for several rounds, so that noise on this shared machine spreads over all of them.
 Beside the pages it measures a constant page of the article page's size served by the same
 Django settings and workers: the upper bound for any Django page here. Results are printed
-and written to bench/results/<date>-<host>.md.
+and written to bench/results/<date>-<host>-<articles>-<inquiries>[-label].md.
 """
 
 import argparse
@@ -337,7 +337,8 @@ def report(results, plan, counted, warmup_redirects, args):
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.date.today().isoformat()
     suffix = f"-{args.label}" if args.label else ""
-    (RESULTS / f"{stamp}-{platform.node()}{suffix}.md").write_text(text)
+    sizes = f"{args.articles}-{args.inquiries}"
+    (RESULTS / f"{stamp}-{platform.node()}-{sizes}{suffix}.md").write_text(text)
 
 
 if __name__ == "__main__":
