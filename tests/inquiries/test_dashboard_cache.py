@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from inquiries import demand
 from inquiries.models import ArticleRole, Inquiry, Status
-from tests.factories import make_inquiry, make_live_article, make_staff, make_topic
+from tests.factories import make_inquiry, make_live_article, make_topic
 
 pytestmark = pytest.mark.django_db
 
@@ -22,12 +22,6 @@ DAY = datetime.timedelta(days=1)
 @pytest.fixture(autouse=True)
 def _demand_cache_on(settings):
     settings.DEMAND_CACHE = True
-
-
-@pytest.fixture
-def admin_client(client):
-    client.force_login(make_staff("chief", superuser=True))
-    return client
 
 
 @pytest.fixture

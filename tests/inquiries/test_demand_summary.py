@@ -16,7 +16,7 @@ from django.utils import timezone
 from articles.models import Article, Topic
 from inquiries import demand, summary
 from inquiries.models import ArticleRole, Inquiry, Status
-from tests.factories import make_inquiry, make_live_article, make_staff, make_topic
+from tests.factories import make_inquiry, make_live_article, make_topic
 from tests.inquiries.direct_figures import assert_dashboard_exact
 
 pytestmark = pytest.mark.django_db
@@ -34,12 +34,6 @@ def assert_exact():
 def published(article, at):
     Article.objects.filter(pk=article.pk).update(first_published_at=at)
     return article
-
-
-@pytest.fixture
-def admin_client(client):
-    client.force_login(make_staff("chief", superuser=True))
-    return client
 
 
 @pytest.fixture
