@@ -65,8 +65,12 @@ def next_boundary(now):
 
 def current_state():
     """The generation pages are stored under, renewed when a scheduled moment has passed."""
+    return _current_or_new(cache.get(STATE_KEY))
+
+
+def _current_or_new(state):
+    """`state` (as read from the cache) if it is still current, else a new generation."""
     now = timezone.now()
-    state = cache.get(STATE_KEY)
     if state is None or (state["boundary"] is not None and now.timestamp() >= state["boundary"]):
         state = {"generation": uuid.uuid4().hex, "boundary": next_boundary(now)}
         cache.set(STATE_KEY, state, None)
@@ -86,12 +90,6 @@ def invalidate():
 def _page_key(request):
     address = f"{request.get_host()}{request.path}"
     return f"pagecache:page:{hashlib.sha256(address.encode()).hexdigest()}"
-
-
-def _is_current(state):
-    return state is not None and (
-        state["boundary"] is None or timezone.now().timestamp() < state["boundary"]
-    )
 
 
 def _request_is_cacheable(request):
@@ -148,12 +146,10 @@ class ReaderPageCacheMiddleware:
             return self.get_response(request)
         key = _page_key(request)
         found = cache.get_many([STATE_KEY, key])
-        state = found.get(STATE_KEY)
+        state = _current_or_new(found.get(STATE_KEY))
         stored = found.get(key)
-        if _is_current(state) and stored is not None and stored[0] == state["generation"]:
+        if stored is not None and stored[0] == state["generation"]:
             return _serve(request, stored)
-        if not _is_current(state):
-            state = current_state()
         # Stored under the generation read before rendering: a write during the rendering
         # replaces it, so this page is never served after that write.
         response = self.get_response(request)
