@@ -11,6 +11,7 @@ and written to bench/results/<date>-<host>-<articles>-<inquiries>[-label].md.
 """
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
@@ -56,27 +57,31 @@ def bench_env(database_url, static_root, redis_url, cache_prefix):
     )
 
 
-def ensure_database(admin_url, name):
-    """Create the benchmark database if it does not exist (kept between runs)."""
-    import psycopg2
-
-    connection = psycopg2.connect(admin_url)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    connection.close()
-
-
-def vacuum(database_url):
+@contextlib.contextmanager
+def autocommit_cursor(database_url):
+    """A cursor outside any transaction: CREATE DATABASE and VACUUM refuse to run in one."""
     import psycopg2
 
     connection = psycopg2.connect(database_url)
     connection.autocommit = True
-    with connection.cursor() as cursor:
+    try:
+        with connection.cursor() as cursor:
+            yield cursor
+    finally:
+        connection.close()
+
+
+def ensure_database(admin_url, name):
+    """Create the benchmark database if it does not exist (kept between runs)."""
+    with autocommit_cursor(admin_url) as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+
+
+def vacuum(database_url):
+    with autocommit_cursor(database_url) as cursor:
         cursor.execute("VACUUM ANALYZE")
-    connection.close()
 
 
 def start_gunicorn(env, port, workers):
