@@ -17,7 +17,15 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache():
+def _cache_per_test_process(settings):
+    """Local memory, not the one-box file cache: test processes must not share entries. The
+    page cache stays off unless a test turns it on (tests/performance/conftest.py)."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.PAGE_CACHE = False
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache(_cache_per_test_process):
     from django.core.cache import cache
 
     cache.clear()
