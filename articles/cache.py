@@ -33,7 +33,8 @@ its bytes and a `Last-Modified` from the generation (the last change readers can
 chose otherwise. Front-end caches are purged on publish (articles/frontend_cache.py).
 
 The cache may be down (ldn_portal/resilient_cache.py): pages are then rendered as if the
-cache were empty, and no database error while starting a generation escapes as a 500.
+cache were empty. A database that fails while a generation is started is left to the view's
+error handling (the 503 page), never a 500 from here.
 """
 
 import hashlib
@@ -50,7 +51,6 @@ from django.http import HttpResponse
 from django.utils.cache import add_never_cache_headers, get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 
-from ldn_portal.middleware import service_unavailable
 from ldn_portal.resilient_cache import forget_after_outage
 
 STATE_KEY = "pagecache:state"
@@ -223,9 +223,10 @@ class ReaderPageCacheMiddleware:
                 else:
                     state = current_state()
             except (OperationalError, InterfaceError):
-                # Starting a generation reads the database; this runs before the view's
-                # error handling (DatabaseUnavailableMiddleware), so answer the 503 here.
-                return service_unavailable()
+                # Starting a generation reads the database, and this runs before the view's
+                # error handling: go on without the cache, so the view answers (its 503 when
+                # the database is down, or /healthz's own).
+                host = key = state = None
         # Stored under the generation read before rendering: a write during the rendering
         # replaces it, so this page is never served after that write.
         response = self.get_response(request)

@@ -1,3 +1,4 @@
+from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.http import HttpResponseServerError, JsonResponse
 from django.template.loader import render_to_string
@@ -7,17 +8,34 @@ from django.views.decorators.http import require_GET
 from ldn_portal.context_processors import organization_notices
 
 
+def _cache_status():
+    """"ok" or "unavailable": the cache is asked now, with its short timeout."""
+    ping = getattr(cache, "ping", None)
+    if ping is not None:
+        return "ok" if ping() else "unavailable"
+    try:
+        cache.set("healthz", "ok", 10)
+        return "ok" if cache.get("healthz") == "ok" else "unavailable"
+    except (OSError, DatabaseError):
+        return "unavailable"
+
+
 @never_cache
 @require_GET
 def healthz(request):
-    """Liveness and readiness for load balancers: 503 when the database does not answer."""
+    """Liveness and readiness for load balancers: 503 when the database does not answer.
+
+    The cache is reported too, but only as information: the site works without it.
+    """
+    status = {"cache": _cache_status()}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
-        return JsonResponse({"status": "unavailable", "database": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+        status.update(status="unavailable", database="unavailable")
+        return JsonResponse(status, status=503)
+    return JsonResponse({"status": "ok", "database": "ok", **status})
 
 
 def server_error(request):
