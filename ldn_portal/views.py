@@ -9,7 +9,7 @@ from ldn_portal.context_processors import organization_notices
 
 
 def _cache_status():
-    """"ok" or "unavailable": the cache is asked now, with its short timeout."""
+    """ "ok" or "unavailable": the cache is asked now, with its short timeout."""
     ping = getattr(cache, "ping", None)
     if ping is not None:
         return "ok" if ping() else "unavailable"
