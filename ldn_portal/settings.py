@@ -320,6 +320,27 @@ BROWSER_CACHE_SECONDS = env.int("LDN_BROWSER_CACHE_SECONDS", default=60)
 SHARED_CACHE_SECONDS = env.int("LDN_SHARED_CACHE_SECONDS", default=600)
 STALE_WHILE_REVALIDATE_SECONDS = env.int("LDN_STALE_WHILE_REVALIDATE_SECONDS", default=30)
 STALE_IF_ERROR_SECONDS = env.int("LDN_STALE_IF_ERROR_SECONDS", default=24 * 60 * 60)
+# Front-end caches purged when what readers see changes (articles/frontend_cache.py), in the
+# style of Wagtail's WAGTAILFRONTENDCACHE. The addresses readers use (scheme and host), for the
+# purges: by default https:// and each host named in ALLOWED_HOSTS.
+LDN_SITE_URLS = env.list("LDN_SITE_URLS", default=[])
+LDN_FRONTEND_CACHE = {}
+if _varnish_urls := env.list("LDN_VARNISH_URLS", default=[]):
+    LDN_FRONTEND_CACHE["varnish"] = {
+        "BACKEND": "articles.frontend_cache.VarnishBackend",
+        "LOCATION": _varnish_urls,
+        "METHOD": env.str("LDN_VARNISH_PURGE_METHOD", default="PURGE"),
+    }
+if _cloudflare_zone := env.str("LDN_CLOUDFLARE_ZONE_ID", default=""):
+    LDN_FRONTEND_CACHE["cloudflare"] = {
+        "BACKEND": "articles.frontend_cache.CloudflareBackend",
+        "ZONE_ID": _cloudflare_zone,
+        "API_TOKEN": env.str("LDN_CLOUDFLARE_API_TOKEN"),
+        "BASE_URL": env.str(
+            "LDN_CLOUDFLARE_API_URL", default="https://api.cloudflare.com/client/v4"
+        ),
+    }
+LDN_FRONTEND_CACHE_TIMEOUT = env.float("LDN_FRONTEND_CACHE_TIMEOUT_SECONDS", default=2.0)
 # Demand dashboard figures cached until an inquiry, topic or article changes
 # (inquiries/demand.py); like the page cache, only with a cache every process shares.
 DEMAND_CACHE = env.bool("LDN_DEMAND_CACHE", default=bool(REDIS_URL))
