@@ -10,3 +10,9 @@ document.querySelectorAll("input[data-nonce]").forEach(function (input) {
     }).join("");
   }
 });
+
+// A form shown again with problems opens at their list (it is below a long notice on phones).
+var askErrors = document.getElementById("ask-errors");
+if (askErrors) {
+  askErrors.focus();
+}
