@@ -22,6 +22,7 @@ import threading
 import time
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
@@ -179,3 +180,37 @@ class ResilientRedisCache(RedisCache):
 
     def clear(self):
         return self._call("clear", False)
+
+
+class ResilientFileBasedCache(FileBasedCache):
+    """The one-box cache (files every worker on the machine shares), failing soft like the
+    Redis one: a full or unwritable disk drops the write instead of failing the request."""
+
+    def __init__(self, dir, params):
+        try:
+            super().__init__(dir, params)
+        except OSError as error:
+            # The folder is made on first use too; until then every read misses.
+            logger.warning("File cache folder unusable (%s)", error.strerror)
+
+    def _soft(self, name, default, *args, **kwargs):
+        try:
+            return getattr(super(), name)(*args, **kwargs)
+        except OSError as error:
+            logger.warning("File cache unavailable (%s): going on without it", error.strerror)
+            return default
+
+    def get(self, key, default=None, version=None):
+        return self._soft("get", default, key, default, version)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._soft("set", None, key, value, timeout, version)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._soft("add", False, key, value, timeout, version)
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._soft("touch", False, key, timeout, version)
+
+    def delete(self, key, version=None):
+        return self._soft("delete", False, key, version)

@@ -135,7 +135,7 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "ldn_portal.resilient_cache.ResilientFileBasedCache",
             "LOCATION": env.path("LDN_CACHE_DIR", default=BASE_DIR / "var" / "cache"),
             "OPTIONS": {"MAX_ENTRIES": 5000},
         }

@@ -148,3 +148,32 @@ def test_another_process_that_saw_no_failure_gets_the_new_page_once_the_clear_is
     while other_process.get("pagecache:state") is not None and time.monotonic() < deadline:
         time.sleep(0.1)
     assert other_process.get("pagecache:state") is None
+
+
+def test_the_one_box_file_cache_serves_pages_and_survives_an_unwritable_folder(settings, tmp_path):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "ldn_portal.resilient_cache.ResilientFileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+    settings.PAGE_CACHE = True
+    article = make_live_article("From files")
+    client = Client()
+    assert client.get(article.get_absolute_url())["X-Page-Cache"] == "miss"
+    assert client.get(article.get_absolute_url())["X-Page-Cache"] == "hit"
+    # A deleted generation (what another worker's publish does) is seen by the next request.
+    caches["default"].delete("pagecache:state")
+    assert client.get(article.get_absolute_url())["X-Page-Cache"] == "miss"
+
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder should be")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "ldn_portal.resilient_cache.ResilientFileBasedCache",
+            "LOCATION": str(blocked / "cache"),
+        }
+    }
+    response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    assert b"From files" in response.content
