@@ -214,6 +214,9 @@ class ReaderPageCacheMiddleware:
                 if not request.META.get("QUERY_STRING"):
                     host = _cache_host(request)
                 if host is not None:
+                    # The page is rendered for the host it is stored under (its canonical
+                    # links use it), whatever case or default port the request wrote.
+                    request.META["HTTP_HOST"] = host
                     key = _page_key(request, host)
                     found = cache.get_many([STATE_KEY, key])
                     state = _current_or_new(found.get(STATE_KEY))

@@ -225,7 +225,8 @@ def test_page_text_that_looks_like_a_token_placeholder_is_served_as_written(clie
 def test_the_key_holds_the_scheme_and_a_normalised_host(client):
     article = make_live_article("Canonical address")
     url = article.get_absolute_url()
-    plain = client.get(url)
+    plain = client.get(url, HTTP_HOST="TESTSERVER:80")
+    assert b"TESTSERVER" not in plain.content and b":80/" not in plain.content
     secure = client.get(url, secure=True)
     assert (plain[HEADER], secure[HEADER]) == ("miss", "miss")
     assert b"https://testserver/" in secure.content
