@@ -238,7 +238,8 @@ class ReaderPageCacheMiddleware:
                 add_never_cache_headers(response)
             return response
         if response.status_code != 200 or response.streaming:
-            if response.status_code >= 400 and not response.has_header("Cache-Control"):
+            # Redirects and errors are not kept either: purges name only the pages themselves.
+            if not response.has_header("Cache-Control"):
                 add_never_cache_headers(response)
             return response
         page_until = getattr(request, "reader_page_until", None)

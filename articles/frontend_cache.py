@@ -248,10 +248,6 @@ class Purger:
             if backend is not None:
                 self._try(name, backend, urls, attempt)
 
-    def pending(self):
-        with self._lock:
-            return len(self._queue)
-
 
 purger = Purger()
 

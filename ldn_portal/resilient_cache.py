@@ -1,4 +1,4 @@
-"""Redis as an accelerator, never a dependency: a cache backend that fails soft.
+"""Redis as an accelerator, never a dependency: cache backends that fail soft.
 
 Every request uses the cache (the page cache's lookup, rate limits, the dashboard's figures,
 clearing after a save). With Django's own Redis backend a stopped Redis raises in each of them
@@ -15,6 +15,9 @@ Redis returns, by every process that saw it fail.
 
 With `OPTIONS["LOCAL_FALLBACK"]` (the rate limit's cache), a process-local memory cache takes
 over during an outage instead of an empty one: rate limits are then counted per process.
+
+`ResilientFileBasedCache`, the one-box cache without Redis, likewise drops writes to a full or
+unwritable disk instead of failing the request.
 """
 
 import logging
@@ -60,11 +63,6 @@ class ResilientRedisCache(RedisCache):
         self._timer = None
 
     # State -------------------------------------------------------------------------------
-    @property
-    def available(self):
-        """False while Redis is known not to answer (until the next try succeeds)."""
-        return self._down_since is None
-
     def ping(self):
         """Ask Redis now, whatever the last failure: True when it answers."""
         try:
