@@ -18,6 +18,8 @@ backend default {
         .timeout = 1s;
         .window = 3;
         .threshold = 2;
+        # Healthy from the start, not after the first probes.
+        .initial = 2;
     }
 }
 
