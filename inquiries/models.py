@@ -290,6 +290,13 @@ class Inquiry(models.Model):
     client_hash = models.CharField(
         max_length=64, blank=True, editable=False, help_text="Salted hash of the sender's address."
     )
+    # The Message-ID of the e-mail that brought the question: fetching it again finds it.
+    mail_message_id = models.CharField(
+        max_length=255, unique=True, null=True, blank=True, editable=False
+    )
+    had_attachments = models.BooleanField(
+        default=False, editable=False, help_text="The e-mail had attachments; they were not kept."
+    )
     # One per rendered form: a double-click or a resubmitted page creates one inquiry, not two.
     submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
@@ -388,6 +395,85 @@ class ArticleFeedback(models.Model):
 
     def __str__(self):
         return f"{self.version}: {'helpful' if self.helpful else 'not helpful'}"
+
+
+class Direction(models.TextChoices):
+    FROM_READER = "in", "From the reader"
+    TO_READER = "out", "To the reader"
+
+
+class InquiryMessageQuerySet(models.QuerySet):
+    def unsent(self):
+        return self.filter(direction=Direction.TO_READER, sent_at__isnull=True)
+
+
+class InquiryMessage(models.Model):
+    """One message of an inquiry's thread: a reader's e-mail or a staff reply.
+
+    The reader's first question stays on the inquiry itself, as sent. A reply is stored
+    before it is sent and marked sent only once the mail server has accepted it, so a failed
+    send keeps its text and says why.
+    """
+
+    inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    body = models.TextField(max_length=QUESTION_MAX_LENGTH * 4)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The staff member who wrote a reply.",
+    )
+    # Our own Message-ID for a reply, the reader's for a message that came in: replies are
+    # threaded by it, and a message fetched twice is recognised by it.
+    message_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    send_error = models.CharField(max_length=300, blank=True)
+    had_attachments = models.BooleanField(
+        default=False, help_text="The e-mail had attachments; they were not kept."
+    )
+    cited_versions = models.ManyToManyField(
+        ArticleVersion,
+        blank=True,
+        related_name="+",
+        help_text="The article versions this reply links to.",
+    )
+
+    objects = InquiryMessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_direction_display()} on inquiry {self.inquiry_id}"
+
+
+class SavedReply(models.Model):
+    """A reply staff can insert and edit before sending. Placeholders: {name} (the reader's
+    name, or "there"), {article_link} (the address of the article the reader asked from)."""
+
+    title = models.CharField(max_length=100, unique=True, help_text="For staff: when to use it.")
+    body = models.TextField(
+        help_text="The reply. {name} becomes the reader's name; {article_link} the address of "
+        "the article they asked from."
+    )
+    order = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
+
+    class Meta:
+        ordering = ["order", "title"]
+        verbose_name_plural = "saved replies"
+
+    def __str__(self):
+        return self.title
+
+    def fill(self, inquiry, site_url=""):
+        """The body with its placeholders filled in for `inquiry`."""
+        article = inquiry.source_article
+        link = site_url + article.get_absolute_url() if article and article.slug else ""
+        return self.body.replace("{name}", inquiry.name or "there").replace("{article_link}", link)
 
 
 class DemandReport(Inquiry):
