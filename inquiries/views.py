@@ -62,7 +62,8 @@ class AskView(View):
         if created:
             logger.info("Web inquiry %s received", inquiry.pk)
             _notify_staff(request, inquiry)
-        return redirect("inquiries:thanks")
+        # A message that may describe an emergency is answered at once, on the next page.
+        return redirect("inquiries:thanks_urgent" if inquiry.is_urgent else "inquiries:thanks")
 
     def _render(self, form, article, status=200):
         return render(
@@ -157,6 +158,10 @@ def feedback(request):
 
 class ThanksView(TemplateView):
     template_name = "inquiries/thanks.html"
+    urgent = False
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(urgent=self.urgent, **kwargs)
 
 
 def _notify_staff(request, inquiry):
