@@ -7,18 +7,21 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpResponseBadRequest, HttpResponseRedirect, StreamingHttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 
-from articles.models import Topic
+from articles.models import Article, Topic
+from articles.search import suggest
 from inquiries import demand
-from inquiries.forms import AddTopicForm, LinkArticleForm
-from inquiries.models import DemandReport, Inquiry
-from inquiries.urgent import URGENT_REPLY_TEXT, urgent_phrases
+from inquiries.forms import AddTopicForm, LinkArticleForm, ReplyForm
+from inquiries.mail import ReplyNotAllowed, deliver, send_reply
+from inquiries.models import DemandReport, Inquiry, SavedReply
+from inquiries.urgent import urgent_phrases
 
 PERSONAL_DATA_PERMISSION = "inquiries.view_personal_data"
 EXPORT_CHUNK_SIZE = 2000
@@ -224,12 +227,119 @@ class InquiryAdmin(admin.ModelAdmin):
             return format_html('<strong class="inquiry-urgent">{}</strong>', "⚠ URGENT")
         return ""
 
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        context.update(
-            urgent_reply_text=URGENT_REPLY_TEXT,
-            urgent_phrases=urgent_phrases(obj.question) if obj is not None else [],
-        )
-        return super().render_change_form(request, context, add, change, form_url, obj)
+    def get_readonly_fields(self, request, obj=None):
+        # The reader's words stay as they were sent; staff write corrections in their notes.
+        if obj is not None and obj.channel != "phone":
+            return [*self.readonly_fields, "question"]
+        return self.readonly_fields
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        inquiry = self.get_object(request, object_id)
+        if inquiry is not None and request.method == "GET":
+            extra_context = {
+                **(extra_context or {}),
+                **self.conversation_context(request, inquiry),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    # The reply being written is kept in the staff member's session until it is sent, so a
+    # preview, a refusal or leaving the page never loses it (and Back resubmits nothing).
+    @staticmethod
+    def _draft_key(inquiry):
+        return f"inquiries.reply-draft.{inquiry.pk}"
+
+    def _suggestions(self, inquiry):
+        found = suggest(Article.objects.live(), inquiry.question)
+        if inquiry.source_article_id and inquiry.source_article_id not in {a.pk for a in found}:
+            found = [*Article.objects.live().filter(pk=inquiry.source_article_id), *found]
+        return found
+
+    @staticmethod
+    def _site_url(request):
+        return request.build_absolute_uri("/").rstrip("/")
+
+    def can_reply(self, request, inquiry):
+        """Replying writes to the reader's address: it needs the personal-data permission."""
+        return self.has_change_permission(request, inquiry) and can_see_personal_data(request.user)
+
+    def conversation_context(self, request, inquiry):
+        site_url = self._site_url(request)
+        can_reply = self.can_reply(request, inquiry)
+        draft = request.session.get(self._draft_key(inquiry), {})
+        initial = {"body": draft.get("body", ""), "cite": draft.get("cite", [])}
+        saved = request.GET.get("saved", "")
+        reply = SavedReply.objects.filter(pk=saved).first() if saved.isdigit() else None
+        if reply is not None and can_reply:
+            initial["body"] = reply.fill(inquiry, site_url)
+        reply_form = ReplyForm(initial=initial, suggestions=self._suggestions(inquiry))
+        return {
+            "thread": inquiry.messages.select_related("created_by").prefetch_related(
+                "cited_versions__article"
+            ),
+            "urgent_phrases": urgent_phrases(inquiry.question),
+            "can_reply": can_reply,
+            "reply_allowed": bool(inquiry.reply_wanted and inquiry.consent_given and inquiry.email),
+            "reply_form": reply_form,
+            "reply_preview": draft.get("preview", ""),
+            "reply_errors": draft.get("errors", []),
+            "saved_replies": [
+                (saved_reply, saved_reply.fill(inquiry, site_url) if can_reply else "")
+                for saved_reply in SavedReply.objects.all()
+            ],
+            "suggestions": [
+                (article, request.build_absolute_uri(article.get_absolute_url()))
+                for article in reply_form.fields["cite"].queryset
+            ],
+            "reply_url": reverse("admin:inquiries_inquiry_reply", args=[inquiry.pk]),
+        }
+
+    def _replying_to(self, request, object_id):
+        inquiry = self.get_object(request, object_id)
+        if inquiry is None or not self.can_reply(request, inquiry):
+            raise PermissionDenied
+        return inquiry
+
+    def reply_view(self, request, object_id):
+        """Preview or send a reply, then back to the inquiry page (the text kept there)."""
+        inquiry = self._replying_to(request, object_id)
+        change_url = reverse("admin:inquiries_inquiry_change", args=[inquiry.pk]) + "#reply"
+        form = ReplyForm(request.POST, suggestions=self._suggestions(inquiry))
+        draft = {"body": request.POST.get("body", ""), "cite": request.POST.getlist("cite")}
+        request.session[self._draft_key(inquiry)] = draft
+        if not form.is_valid():
+            draft["errors"] = [error for errors in form.errors.values() for error in errors]
+            return redirect(change_url)
+        body = form.text_with_links(request.build_absolute_uri)
+        if "send" not in request.POST:
+            draft["preview"] = body
+            return redirect(change_url)
+        versions = [article.live_version for article in form.cleaned_data["cite"]]
+        try:
+            message = send_reply(inquiry, body, by=request.user, versions=versions)
+        except ReplyNotAllowed as refusal:
+            draft["errors"] = [str(refusal)]
+            return redirect(change_url)
+        # From here the text is kept in the thread, sent or not.
+        del request.session[self._draft_key(inquiry)]
+        self._report_send(request, message.sent_at is not None)
+        return redirect(change_url)
+
+    def resend_view(self, request, object_id, message_id):
+        inquiry = self._replying_to(request, object_id)
+        message = get_object_or_404(inquiry.messages.unsent(), pk=message_id)
+        self._report_send(request, deliver(message))
+        return redirect(reverse("admin:inquiries_inquiry_change", args=[inquiry.pk]) + "#thread")
+
+    def _report_send(self, request, sent):
+        if sent:
+            self.message_user(request, "Your reply was sent.", messages.SUCCESS)
+        else:
+            self.message_user(
+                request,
+                "The mail server did not take your reply. It is kept in the thread: press "
+                "“Send again” when mail works again.",
+                messages.ERROR,
+            )
 
     @admin.display(description="question", ordering="question")
     def summary(self, obj):
@@ -299,6 +409,16 @@ class InquiryAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.export_csv),
                 name="inquiries_inquiry_export",
             ),
+            path(
+                "<path:object_id>/reply/",
+                self.admin_site.admin_view(require_POST(self.reply_view)),
+                name="inquiries_inquiry_reply",
+            ),
+            path(
+                "<path:object_id>/reply/<int:message_id>/resend/",
+                self.admin_site.admin_view(require_POST(self.resend_view)),
+                name="inquiries_inquiry_resend",
+            ),
             *super().get_urls(),
         ]
 
@@ -345,6 +465,13 @@ class InquiryAdmin(admin.ModelAdmin):
             "dashboard_url": reverse("admin:inquiries_demandreport_changelist"),
         }
         return super().changelist_view(request, extra_context)
+
+
+@admin.register(SavedReply)
+class SavedReplyAdmin(admin.ModelAdmin):
+    list_display = ["title", "order"]
+    list_editable = ["order"]
+    search_fields = ["title", "body"]
 
 
 class StartDraftForm(forms.Form):

@@ -273,3 +273,36 @@ class FeedbackForm(forms.Form):
             version=version, helpful=self.cleaned_data["kind"] == self.HELPFUL
         )
         return None
+
+
+class ReplyForm(forms.Form):
+    """Staff's reply to a reader, sent by e-mail from the inquiry page."""
+
+    body = forms.CharField(
+        label="Your reply",
+        max_length=QUESTION_MAX_LENGTH * 4,
+        widget=forms.Textarea(attrs={"rows": 12, "cols": 80}),
+        help_text="Sent by e-mail to the reader, from the organization's address. Links to "
+        "the articles you cite are added at the end if the text does not already have them.",
+    )
+    cite = forms.ModelMultipleChoiceField(
+        label="Cite these articles",
+        queryset=Article.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, suggestions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cite"].queryset = Article.objects.live().filter(
+            pk__in=[article.pk for article in suggestions]
+        )
+
+    def text_with_links(self, absolute_url):
+        """The reply body, with a link to each cited article it does not already contain."""
+        body = self.cleaned_data["body"].rstrip()
+        links = [absolute_url(article.get_absolute_url()) for article in self.cleaned_data["cite"]]
+        missing = [link for link in links if link not in body]
+        if missing:
+            body += "\n\n" + "\n".join(f"Read more: {link}" for link in missing)
+        return body

@@ -59,12 +59,9 @@ def inquiry_id_from_address(address):
 
 
 def send_reply(inquiry, body, by, versions=()):
-    """Store `body` as a reply on `inquiry`, then send it; returns the message.
+    """Store `body` as a reply on `inquiry`, then send it (see `deliver`); returns the message.
 
-    The message is committed before the mail server is asked, and marked sent (and the
-    inquiry answered) only once it accepted the message. A refused send keeps the message
-    with the reason, so the text is never lost; raises ReplyNotAllowed before storing
-    anything when the reader cannot be written to.
+    Raises ReplyNotAllowed, before storing anything, when the reader cannot be written to.
     """
     if not (inquiry.reply_wanted and inquiry.consent_given and inquiry.email):
         raise ReplyNotAllowed(
@@ -81,15 +78,29 @@ def send_reply(inquiry, body, by, versions=()):
             message_id=make_msgid(idstring=f"inquiry{inquiry.pk}", domain=domain),
         )
         message.cited_versions.set(versions)
+    deliver(message)
+    return message
+
+
+def deliver(message):
+    """Send a stored reply; True once the mail server accepted it.
+
+    The message is committed before the mail server is asked, and marked sent (and its
+    inquiry answered) only once the server accepted it. A refused send keeps the message with
+    the reason, so the text is never lost and can be sent again.
+    """
+    inquiry = message.inquiry
     headers = {"Message-ID": message.message_id}
-    earlier = inquiry.messages.exclude(pk=message.pk).exclude(message_id=None)
-    references = " ".join(earlier.values_list("message_id", flat=True))
+    earlier = inquiry.messages.filter(created_at__lte=message.created_at).exclude(pk=message.pk)
+    references = " ".join(earlier.exclude(message_id=None).values_list("message_id", flat=True))
+    if inquiry.mail_message_id:
+        references = f"{inquiry.mail_message_id} {references}".strip()
     if references:
         headers["References"] = references
         headers["In-Reply-To"] = references.rsplit(" ", 1)[-1]
     mail = EmailMessage(
         subject=settings.INQUIRY_REPLY_SUBJECT,
-        body=body,
+        body=message.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[inquiry.email],
         reply_to=[reply_address(inquiry)],
@@ -101,7 +112,7 @@ def send_reply(inquiry, body, by, versions=()):
         # The reason names the failure, never the reader's address.
         message.send_error = f"Not sent: {type(error).__name__}"[:300]
         message.save(update_fields=["send_error"])
-        return message
+        return False
     now = timezone.now()
     with transaction.atomic():
         message.sent_at = now
@@ -111,7 +122,7 @@ def send_reply(inquiry, body, by, versions=()):
             status=Status.ANSWERED
         )
         Inquiry.objects.filter(pk=inquiry.pk, answered_at__isnull=True).update(answered_at=now)
-    return message
+    return True
 
 
 def _text_of(parsed):

@@ -18,6 +18,25 @@ EMERGENCY_REPLY = (
 )
 
 
+def let_inquiry_staff_manage_saved_replies(apps, schema_editor):
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after all migrations; the role needs them now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group, _ = Group.objects.get_or_create(name="Inquiry staff")
+    group.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="inquiries",
+            codename__in=["add_savedreply", "change_savedreply", "view_savedreply"],
+        )
+    )
+
+
 def add_emergency_reply(apps, schema_editor):
     SavedReply = apps.get_model("inquiries", "SavedReply")
     SavedReply.objects.get_or_create(
@@ -145,4 +164,5 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(add_emergency_reply, migrations.RunPython.noop),
+        migrations.RunPython(let_inquiry_staff_manage_saved_replies, migrations.RunPython.noop),
     ]
