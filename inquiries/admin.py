@@ -6,7 +6,12 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpResponseBadRequest, HttpResponseRedirect, StreamingHttpResponse
+from django.http import (
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -18,7 +23,7 @@ from django.views.decorators.http import require_POST
 from articles.models import Article, Topic
 from articles.search import suggest
 from inquiries import demand
-from inquiries.forms import AddTopicForm, LinkArticleForm, ReplyForm
+from inquiries.forms import AddTopicForm, LinkArticleForm, ReaderDataForm, ReplyForm
 from inquiries.mail import ReplyNotAllowed, deliver, send_reply
 from inquiries.models import DemandReport, Inquiry, SavedReply
 from inquiries.urgent import urgent_phrases
@@ -410,6 +415,11 @@ class InquiryAdmin(admin.ModelAdmin):
                 name="inquiries_inquiry_export",
             ),
             path(
+                "reader-data/",
+                self.admin_site.admin_view(self.reader_data_view),
+                name="inquiries_inquiry_reader_data",
+            ),
+            path(
                 "<path:object_id>/reply/",
                 self.admin_site.admin_view(require_POST(self.reply_view)),
                 name="inquiries_inquiry_reply",
@@ -450,6 +460,70 @@ class InquiryAdmin(admin.ModelAdmin):
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 
+    def reader_data_view(self, request):
+        """A reader's request for their data: find, download or erase everything from one
+        address. POST only, so the address never appears in a URL or an access log."""
+        if not (can_see_personal_data(request.user) and self.has_change_permission(request)):
+            raise PermissionDenied(
+                "Readers' data requests need the permissions “Can see readers' names and "
+                "e-mail addresses” and “Can change inquiry” (the “Inquiry staff” role)."
+            )
+        form = ReaderDataForm(request.POST if request.method == "POST" else None)
+        found = None
+        if form.is_valid():
+            found = Inquiry.objects.from_address(form.cleaned_data["email"])
+            if "download" in request.POST:
+                return self._reader_data_file(found)
+            if "erase" in request.POST:
+                if form.cleaned_data["confirm_erase"]:
+                    count = found.erase_personal_data()
+                    self.message_user(
+                        request,
+                        f"Erased {count} question(s) from that address: their details, "
+                        "words and our replies. The counts on the dashboard stay.",
+                        messages.SUCCESS,
+                    )
+                    return redirect(reverse("admin:inquiries_inquiry_reader_data"))
+                form.add_error("confirm_erase", "Tick the box to confirm the erasure.")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "A reader's data",
+            "opts": self.opts,
+            "form": form,
+            "found": found.prefetch_related("messages") if found is not None else None,
+        }
+        return TemplateResponse(request, "admin/inquiries/inquiry/reader_data.html", context)
+
+    @staticmethod
+    def _reader_data_file(found):
+        data = [
+            {
+                "id": inquiry.pk,
+                "received": _when(inquiry.received_at),
+                "channel": inquiry.get_channel_display(),
+                "name": inquiry.name,
+                "email": inquiry.email,
+                "question": inquiry.question,
+                "consent given": inquiry.consent_given,
+                "consent at": _when(inquiry.consent_at),
+                "messages": [
+                    {
+                        "from": message.get_direction_display(),
+                        "at": _when(message.created_at),
+                        "sent": _when(message.sent_at),
+                        "text": message.body,
+                    }
+                    for message in inquiry.messages.all()
+                ],
+            }
+            for inquiry in found.prefetch_related("messages")
+        ]
+        response = JsonResponse(
+            {"questions": data}, json_dumps_params={"indent": 2, "ensure_ascii": False}
+        )
+        response["Content-Disposition"] = 'attachment; filename="reader-data.json"'
+        return response
+
     def get_changelist_instance(self, request):
         try:
             return super().get_changelist_instance(request)
@@ -463,6 +537,9 @@ class InquiryAdmin(admin.ModelAdmin):
             **(extra_context or {}),
             "export_url": reverse("admin:inquiries_inquiry_export"),
             "dashboard_url": reverse("admin:inquiries_demandreport_changelist"),
+            "reader_data_url": reverse("admin:inquiries_inquiry_reader_data")
+            if can_see_personal_data(request.user) and self.has_change_permission(request)
+            else "",
         }
         return super().changelist_view(request, extra_context)
 
@@ -524,7 +601,7 @@ class DemandDashboardAdmin(admin.ModelAdmin):
     def review_queue_view(self, request):
         """Articles due or overdue for review, the most asked-about first."""
         if not request.user.has_perm("articles.view_article"):
-            raise PermissionDenied
+            raise PermissionDenied("The review queue needs the permission “Can view article”.")
         context = {
             **self.admin_site.each_context(request),
             "title": "Review queue, ranked by demand",
@@ -542,7 +619,10 @@ class DemandDashboardAdmin(admin.ModelAdmin):
         if not (
             user.has_perm("articles.add_article") and user.has_perm("inquiries.change_inquiry")
         ):
-            raise PermissionDenied
+            raise PermissionDenied(
+                "Starting a draft from questions needs the permissions “Can add article” and "
+                "“Can change inquiry” (the “Editors” role has both)."
+            )
         topic = get_object_or_404(Topic, pk=topic_id)
         candidates = demand.gap_questions(topic)
         form = StartDraftForm(
@@ -572,7 +652,7 @@ class DemandDashboardAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         if not self.has_view_permission(request):
-            raise PermissionDenied
+            raise PermissionDenied("The demand dashboard needs the permission “Can view inquiry”.")
         period, error = demand.period_from_params(request.GET)
         context = {
             **self.admin_site.each_context(request),

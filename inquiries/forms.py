@@ -306,3 +306,14 @@ class ReplyForm(forms.Form):
         if missing:
             body += "\n\n" + "\n".join(f"Read more: {link}" for link in missing)
         return body
+
+
+class ReaderDataForm(forms.Form):
+    email = forms.EmailField(
+        label="The reader's e-mail address",
+        help_text="Every question and message from this address is found, whatever its case.",
+    )
+    confirm_erase = forms.BooleanField(
+        label="I have checked that this request comes from this reader. Erase their data.",
+        required=False,
+    )

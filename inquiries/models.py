@@ -22,6 +22,7 @@ from inquiries.urgent import is_urgent
 
 QUESTION_MAX_LENGTH = 5000
 PERSONAL_FIELDS = ("name", "email", "client_hash")
+ERASED = "(Erased at the reader's request.)"
 
 
 class Channel(models.TextChoices):
@@ -178,6 +179,27 @@ class InquiryQuerySet(models.QuerySet):
 
     def link_article(self, article, role):
         return self.update(related_article=article, related_article_role=role)
+
+    def from_address(self, address):
+        """Every question sent from one e-mail address (a reader's request for their data)."""
+        return self.filter(email__iexact=address.strip()) if address.strip() else self.none()
+
+    def erase_personal_data(self):
+        """Blank the people behind these questions: their details, their words and our replies
+        to them. Topics, channel, status and dates stay, so every count stays true. Returns
+        the number of questions erased."""
+        with transaction.atomic():
+            ids = list(self.values_list("pk", flat=True))
+            InquiryMessage.objects.filter(inquiry_id__in=ids).update(body=ERASED)
+            return Inquiry.objects.filter(pk__in=ids).update(
+                name="",
+                email="",
+                client_hash="",
+                question=ERASED,
+                staff_notes="",
+                consent_given=False,
+                consent_at=None,
+            )
 
     def purge_personal_data(self, older_than_days, spam_days=30, now=None):
         """Apply the retention rules; returns (personal data blanked, spam deleted).

@@ -18,7 +18,7 @@ EMERGENCY_REPLY = (
 )
 
 
-def let_inquiry_staff_manage_saved_replies(apps, schema_editor):
+def grant_answering_permissions(apps, schema_editor):
     from django.contrib.auth.management import create_permissions
 
     # Permissions are normally created after all migrations; the role needs them now.
@@ -28,13 +28,23 @@ def let_inquiry_staff_manage_saved_replies(apps, schema_editor):
         app_config.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    group, _ = Group.objects.get_or_create(name="Inquiry staff")
-    group.permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="inquiries",
-            codename__in=["add_savedreply", "change_savedreply", "view_savedreply"],
-        )
-    )
+    grants = {
+        # Inquiry staff keep the saved replies.
+        "Inquiry staff": [
+            ("inquiries", "add_savedreply"),
+            ("inquiries", "change_savedreply"),
+            ("inquiries", "view_savedreply"),
+        ],
+        # Editors triage questions (without readers' personal data) and start drafts from
+        # them: the dashboard, the list and "Start a draft" open for them.
+        "Editors": [("inquiries", "view_inquiry"), ("inquiries", "change_inquiry")],
+    }
+    for name, permissions in grants.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        for app_label, codename in permissions:
+            group.permissions.add(
+                *Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+            )
 
 
 def add_emergency_reply(apps, schema_editor):
@@ -164,5 +174,5 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(add_emergency_reply, migrations.RunPython.noop),
-        migrations.RunPython(let_inquiry_staff_manage_saved_replies, migrations.RunPython.noop),
+        migrations.RunPython(grant_answering_permissions, migrations.RunPython.noop),
     ]
