@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from articles.models import Article, Topic
@@ -72,11 +73,34 @@ class AssignedFilter(admin.SimpleListFilter):
 
 
 class UnansweredFilter(admin.SimpleListFilter):
-    title = "answer"
+    """The list opens on the questions still to deal with; closed and spam are one click away."""
+
+    title = "what to show"
     parameter_name = "answer"
+    DEFAULT = "open"
 
     def lookups(self, request, model_admin):
-        return [("unanswered", "Unanswered (reply wanted)"), ("open", "Open (new or triaged)")]
+        return [
+            ("open", "Open (new or triaged)"),
+            ("unanswered", "Unanswered (reply wanted)"),
+            ("all", "All, closed and spam too"),
+        ]
+
+    def __init__(self, request, params, model, model_admin):
+        # A status chosen in its own filter (spam, closed…) is shown whatever this one says.
+        self.status_chosen = "status__exact" in params
+        super().__init__(request, params, model, model_admin)
+
+    def value(self):
+        return super().value() or ("all" if self.status_chosen else self.DEFAULT)
+
+    def choices(self, changelist):
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": self.value() == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
 
     def queryset(self, request, queryset):
         if self.value() == "unanswered":
@@ -132,13 +156,14 @@ PERSONAL_EXPORT_COLUMNS = [
 
 @admin.register(Inquiry)
 class InquiryAdmin(admin.ModelAdmin):
+    # Narrow columns only, so the whole row fits at 1366 px without a sideways scroll.
     list_display = [
         "urgent_marker",
         "summary",
         "status",
-        "channel",
         "topic_list",
-        "received_at",
+        "age",
+        "reply_wanted_marker",
         "assigned_to",
     ]
     list_display_links = ["summary"]
@@ -147,14 +172,15 @@ class InquiryAdmin(admin.ModelAdmin):
     ordering = ["-is_urgent", "-received_at", "-pk"]
     change_form_template = "admin/inquiries/inquiry/change_form.html"
     list_filter = [
+        UnansweredFilter,
         "status",
         "channel",
         "topics",
         ("received_at", admin.DateFieldListFilter),
         AssignedFilter,
-        UnansweredFilter,
         "is_urgent",
     ]
+    autocomplete_fields = ["related_article"]
     list_select_related = ["assigned_to"]
     date_hierarchy = "received_at"
     search_fields = ["question", "staff_notes"]
@@ -345,6 +371,14 @@ class InquiryAdmin(admin.ModelAdmin):
                 "“Send again” when mail works again.",
                 messages.ERROR,
             )
+
+    @admin.display(description="waiting", ordering="received_at")
+    def age(self, obj):
+        return timesince(obj.received_at, depth=1)
+
+    @admin.display(description="reply wanted", boolean=True, ordering="reply_wanted")
+    def reply_wanted_marker(self, obj):
+        return obj.reply_wanted
 
     @admin.display(description="question", ordering="question")
     def summary(self, obj):

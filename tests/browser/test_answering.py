@@ -111,3 +111,26 @@ def test_a_reader_on_a_phone_sends_an_urgent_question_and_sees_what_to_do_now(
     box = heading.bounding_box()
     assert box["y"] < 400  # leads the page, on the first phone screen
     shot(page, "5-reader-urgent-thanks-390")
+
+
+def test_the_triage_list_fits_at_1366_px_and_opens_on_open_questions(live_server, page):
+    make_staff("helen", "Inquiry staff")
+    for number in range(3):
+        Inquiry.objects.create(
+            question=f"Question {number}: can I take low-dose naltrexone with my other lupus "
+            "medicines, and what should I tell my rheumatologist before I start?",
+            reply_wanted=number == 0,
+        )
+    Inquiry.objects.create(question="Buy cheap pills", status=Status.SPAM)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    sign_in(page, live_server.url, "helen")
+
+    page.goto(live_server.url + "/admin/inquiries/inquiry/")
+
+    expect(page.locator("#result_list tbody tr")).to_have_count(3)
+    expect(page.locator("#changelist-filter")).to_contain_text("Open (new or triaged)")
+    header = page.locator("#result_list thead th", has_text="Assigned to")
+    box = header.bounding_box()
+    assert box["x"] + box["width"] <= 1366
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366
+    shot(page, "6-triage-list-1366")
