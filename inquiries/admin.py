@@ -26,7 +26,7 @@ from articles.search import suggest
 from inquiries import demand
 from inquiries.forms import AddTopicForm, LinkArticleForm, ReaderDataForm, ReplyForm
 from inquiries.mail import ReplyNotAllowed, deliver, send_reply
-from inquiries.models import DemandReport, Inquiry, SavedReply
+from inquiries.models import ArticleSuggestion, DemandReport, Inquiry, SavedReply
 from inquiries.urgent import urgent_phrases
 
 PERSONAL_DATA_PERMISSION = "inquiries.view_personal_data"
@@ -583,6 +583,28 @@ class SavedReplyAdmin(admin.ModelAdmin):
     list_display = ["title", "order"]
     list_editable = ["order"]
     search_fields = ["title", "body"]
+
+
+@admin.register(ArticleSuggestion)
+class ArticleSuggestionAdmin(admin.ModelAdmin):
+    """Read-only: how readers used the articles suggested on the question form."""
+
+    list_display = ["day", "article", "opened", "sent_anyway"]
+    list_filter = [("day", admin.DateFieldListFilter)]
+    list_select_related = ["article"]
+    date_hierarchy = "day"
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("inquiries.view_inquiry")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class StartDraftForm(forms.Form):

@@ -64,6 +64,8 @@ class AskForm(forms.Form):
         help_text="We use them only to answer this question and delete them after a year.",
     )
     article = forms.SlugField(required=False, widget=forms.HiddenInput)
+    # Filled by ask.js with the ids of the articles it suggested, to count questions sent anyway.
+    suggested = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
     form_token = forms.CharField(widget=forms.HiddenInput)
     # Honeypot: hidden from people by CSS and from screen readers by aria-hidden; bots fill it.
     website = forms.CharField(
@@ -94,6 +96,10 @@ class AskForm(forms.Form):
         if self.cleaned_data["website"]:
             self.is_bot = True
         return ""
+
+    def clean_suggested(self):
+        ids = [part for part in self.cleaned_data["suggested"].split(",") if part.isdigit()]
+        return list(Article.objects.live().filter(pk__in=ids[:5]).values_list("pk", flat=True))
 
     def clean_article(self):
         slug = self.cleaned_data["article"]

@@ -498,6 +498,36 @@ class SavedReply(models.Model):
         return self.body.replace("{name}", inquiry.name or "there").replace("{article_link}", link)
 
 
+class ArticleSuggestionQuerySet(models.QuerySet):
+    def record(self, article_ids, what, day=None):
+        """Add one to `what` ("opened" or "sent_anyway") for each article, on `day`."""
+        day = day or timezone.localdate()
+        for article_id in set(article_ids):
+            row, _ = self.get_or_create(day=day, article_id=article_id)
+            self.filter(pk=row.pk).update(**{what: models.F(what) + 1})
+
+
+class ArticleSuggestion(models.Model):
+    """How readers used the articles suggested while they typed a question, per day: how often
+    one was opened, and how often the question was sent anyway. Nothing about the reader."""
+
+    day = models.DateField(default=timezone.localdate)
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    opened = models.PositiveIntegerField(default=0)
+    sent_anyway = models.PositiveIntegerField(default=0)
+
+    objects = ArticleSuggestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-day", "article"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "article"], name="article_suggestion_day")
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.article_id}: opened {self.opened}, sent {self.sent_anyway}"
+
+
 class DemandReport(Inquiry):
     """Not data: the entry under which the demand dashboard appears in the admin index."""
 

@@ -3,18 +3,19 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
 from django_ratelimit.core import is_ratelimited
 
 from articles.models import Article
+from articles.search import suggest
 from inquiries.forms import AskForm, FeedbackForm, new_form_token
-from inquiries.models import hash_client_address
+from inquiries.models import ArticleSuggestion, hash_client_address
 from ldn_portal.security import client_ip_address
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class AskView(View):
         if created:
             logger.info("Web inquiry %s received", inquiry.pk)
             _notify_staff(request, inquiry)
+            ArticleSuggestion.objects.record(form.cleaned_data["suggested"], "sent_anyway")
         # A message that may describe an emergency is answered at once, on the next page.
         return redirect("inquiries:thanks_urgent" if inquiry.is_urgent else "inquiries:thanks")
 
@@ -183,3 +185,36 @@ def _notify_staff(request, inquiry):
         recipient_list=[settings.INQUIRY_NOTIFY_EMAIL],
         fail_silently=True,
     )
+
+
+SUGGESTIONS_MIN_LENGTH = 12
+SUGGESTIONS_MAX_LENGTH = 500
+
+
+@require_GET
+def suggestions(request):
+    """Live articles that may answer the question a reader is typing (JSON, for ask.js)."""
+    text = request.GET.get("q", "")[:SUGGESTIONS_MAX_LENGTH]
+    found = suggest(Article.objects.live(), text) if len(text) >= SUGGESTIONS_MIN_LENGTH else []
+    response = JsonResponse(
+        {
+            "suggestions": [
+                {
+                    "id": article.pk,
+                    "title": article.title,
+                    "url": reverse("inquiries:open_suggestion", args=[article.pk]),
+                }
+                for article in found
+            ]
+        }
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def open_suggestion(request, article_id):
+    """A suggested article, opened from the question form: counted, then shown."""
+    article = get_object_or_404(Article.objects.live(), pk=article_id)
+    ArticleSuggestion.objects.record([article.pk], "opened")
+    return redirect(article.get_absolute_url())

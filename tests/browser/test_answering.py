@@ -134,3 +134,23 @@ def test_the_triage_list_fits_at_1366_px_and_opens_on_open_questions(live_server
     assert box["x"] + box["width"] <= 1366
     assert page.evaluate("document.documentElement.scrollWidth") <= 1366
     shot(page, "6-triage-list-1366")
+
+
+def test_a_reader_typing_a_question_is_shown_articles_that_may_answer_it(
+    live_server, page, settings
+):
+    settings.INQUIRY_MIN_FILL_SECONDS = 0
+    make_live_article("Low-dose naltrexone and lupus")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server.url + "/ask/")
+
+    page.fill("#ask_question", "Can I take naltrexone with my lupus medicines?")
+
+    suggestion = page.locator(".ask-suggestions a", has_text="Low-dose naltrexone and lupus")
+    expect(suggestion).to_be_visible()
+    shot(page, "7-suggestions-while-typing-390")
+    page.get_by_role("button", name="Send my question").click()
+    page.wait_for_url("**/ask/thanks/")
+    from inquiries.models import ArticleSuggestion
+
+    assert ArticleSuggestion.objects.get().sent_anyway == 1
