@@ -171,6 +171,8 @@ class InquiryAdmin(admin.ModelAdmin):
     # inquiry_urgent_received); sorting by a column is still possible.
     ordering = ["-is_urgent", "-received_at", "-pk"]
     change_form_template = "admin/inquiries/inquiry/change_form.html"
+    # An inquiry has no page on the site (its get_absolute_url is this admin page).
+    view_on_site = False
     list_filter = [
         UnansweredFilter,
         "status",

@@ -305,6 +305,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler", "stream": sys.stderr}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    # imapclient logs whole IMAP conversations (readers' addresses and words) at DEBUG.
+    "loggers": {"imapclient": {"level": "WARNING"}},
 }
 
 # Rich text ----------------------------------------------------------------------------

@@ -180,3 +180,12 @@ def test_the_emergency_reply_is_the_first_saved_reply_and_fills_in_the_reader():
     assert "emergency number" in filled
     link = SavedReply(title="Link", body="See {article_link} {unknown}").fill(inquiry, "https://x")
     assert link == f"See https://x{article.get_absolute_url()} {{unknown}}"
+
+
+def test_taking_in_mail_logs_no_address_and_no_words(imap_server, caplog):
+    imap_server.deliver(reader_mail("My private health question", message_id="<q9@example.net>"))
+    with caplog.at_level("DEBUG"):
+        call_command("fetch_inquiry_mail")
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "bea@example.net" not in logged and "private health" not in logged
+    assert Inquiry.objects.count() == 1
