@@ -80,6 +80,8 @@ class AskForm(forms.Form):
         help_text="We use them only to answer this question and delete them after a year.",
     )
     article = forms.SlugField(required=False, widget=forms.HiddenInput)
+    # Filled by ask.js with the ids of the articles it suggested, to count questions sent anyway.
+    suggested = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
     form_token = forms.CharField(widget=forms.HiddenInput)
     # Filled in by the page's script with a random value once per page view, so a double click
     # is recognised without any per-reader value in the (cached) page. Empty without script.
@@ -118,6 +120,10 @@ class AskForm(forms.Form):
         if self.cleaned_data["website"]:
             self.is_bot = True
         return ""
+
+    def clean_suggested(self):
+        ids = [part for part in self.cleaned_data["suggested"].split(",") if part.isdigit()]
+        return list(Article.objects.live().filter(pk__in=ids[:5]).values_list("pk", flat=True))
 
     def clean_article(self):
         slug = self.cleaned_data["article"]
@@ -307,3 +313,47 @@ class FeedbackForm(forms.Form):
             version=version, helpful=self.cleaned_data["kind"] == self.HELPFUL
         )
         return None
+
+
+class ReplyForm(forms.Form):
+    """Staff's reply to a reader, sent by e-mail from the inquiry page."""
+
+    body = forms.CharField(
+        label="Your reply",
+        max_length=QUESTION_MAX_LENGTH * 4,
+        widget=forms.Textarea(attrs={"rows": 12, "cols": 80}),
+        help_text="Sent by e-mail to the reader, from the organization's address. Links to "
+        "the articles you cite are added at the end if the text does not already have them.",
+    )
+    cite = forms.ModelMultipleChoiceField(
+        label="Cite these articles",
+        queryset=Article.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, suggestions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cite"].queryset = Article.objects.live().filter(
+            pk__in=[article.pk for article in suggestions]
+        )
+
+    def text_with_links(self, absolute_url):
+        """The reply body, with a link to each cited article it does not already contain."""
+        body = self.cleaned_data["body"].rstrip()
+        links = [absolute_url(article.get_absolute_url()) for article in self.cleaned_data["cite"]]
+        missing = [link for link in links if link not in body]
+        if missing:
+            body += "\n\n" + "\n".join(f"Read more: {link}" for link in missing)
+        return body
+
+
+class ReaderDataForm(forms.Form):
+    email = forms.EmailField(
+        label="The reader's e-mail address",
+        help_text="Every question and message from this address is found, whatever its case.",
+    )
+    confirm_erase = forms.BooleanField(
+        label="I have checked that this request comes from this reader. Erase their data.",
+        required=False,
+    )

@@ -296,6 +296,15 @@ INQUIRY_MAX_FORM_AGE_SECONDS = env.int("LDN_INQUIRY_MAX_FORM_AGE_SECONDS", defau
 INQUIRY_FORM_TOKEN_BUCKET_SECONDS = env.int("LDN_INQUIRY_FORM_TOKEN_BUCKET_SECONDS", default=15)
 # Staff address told of each new web question (no personal data in the message); empty: none.
 INQUIRY_NOTIFY_EMAIL = env.str("LDN_INQUIRY_NOTIFY_EMAIL", default="")
+# Replies to readers go out from DEFAULT_FROM_EMAIL; a reader's answer goes to this address
+# with "+<inquiry>-<signature>" added, so it joins its thread even without mail headers.
+INQUIRY_REPLY_ADDRESS = env.str("LDN_INQUIRY_REPLY_ADDRESS", default="questions@localhost")
+INQUIRY_REPLY_SUBJECT = env.str(
+    "LDN_INQUIRY_REPLY_SUBJECT", default="Your question to the Lupus Community Network"
+)
+# The questions mailbox read by `manage.py fetch_inquiry_mail`: imaps://user:password@host/INBOX
+# (TLS; imap:// uses STARTTLS). Empty: e-mail questions are not fetched.
+INQUIRY_IMAP_URL = env.str("LDN_INQUIRY_IMAP_URL", default="")
 # Change the version whenever the consent wording on the form changes.
 INQUIRY_CONSENT_TEXT_VERSION = env.str("LDN_INQUIRY_CONSENT_TEXT_VERSION", default="2025-01")
 # purge_inquiry_pii's default: personal data of closed questions kept this many days.
@@ -353,6 +362,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler", "stream": sys.stderr}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    # imapclient logs whole IMAP conversations (readers' addresses and words) at DEBUG.
+    "loggers": {"imapclient": {"level": "WARNING"}},
 }
 
 # Rich text ----------------------------------------------------------------------------
