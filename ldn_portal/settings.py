@@ -284,9 +284,10 @@ TRASH_RETENTION_DAYS = env.int("LDN_TRASH_RETENTION_DAYS", default=30)
 # process shares, so it is on by default only with Redis: a publish must clear every process.
 PAGE_CACHE = env.bool("LDN_PAGE_CACHE", default=bool(REDIS_URL))
 PAGE_CACHE_SECONDS = env.int("LDN_PAGE_CACHE_SECONDS", default=600)
-# Demand dashboard figures cached until an inquiry, topic or article changes
-# (inquiries/demand.py); like the page cache, only with a cache every process shares.
+# Demand dashboard figures kept this long (inquiries/demand.py; the page says when they were
+# counted and offers a recount); like the page cache, only with a cache every process shares.
 DEMAND_CACHE = env.bool("LDN_DEMAND_CACHE", default=bool(REDIS_URL))
+DEMAND_CACHE_SECONDS = env.int("LDN_DEMAND_CACHE_SECONDS", default=300)
 # Benchmark-only views (a constant page, the upper bound for a Django page); never in production.
 BENCH_VIEWS = env.bool("LDN_BENCH_VIEWS", default=False)
 

@@ -6,8 +6,7 @@ Articles get a live version whose content is the same shape as `Article.snapshot
 topics, authors, sources and a disclaimer; on PostgreSQL their search vectors are filled in
 one statement. Inquiries spread over three years (more in recent months), with skewed topic
 popularity, realistic channels, statuses that depend on age, and answer times. On PostgreSQL
-inquiries and their topic links are written with COPY, elsewhere with bulk_create; the demand
-summary (inquiries/summary.py) is then rebuilt from them.
+inquiries and their topic links are written with COPY, elsewhere with bulk_create.
 
 Idempotent with respect to sizes: it only adds what is missing to reach N generated articles
 and M inquiries, so a second run with the same sizes does nothing.
@@ -37,7 +36,6 @@ from articles.models import (
     SourceKind,
     Topic,
 )
-from inquiries import summary
 from inquiries.models import Channel, Inquiry, Status
 
 # Generated articles' slugs end in a six-digit number; nothing else uses that pattern.
@@ -193,10 +191,6 @@ class Command(BaseCommand):
             started = time.monotonic()
             self._inquiries(inquiries - have_inquiries)
             self._report("inquiries", inquiries - have_inquiries, started)
-            # COPY and bulk_create send no signals: count every inquiry again, in SQL.
-            started = time.monotonic()
-            summary.rebuild()
-            self.stdout.write(f"Demand summary rebuilt in {time.monotonic() - started:.1f} s.")
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
