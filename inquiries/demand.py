@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -117,34 +118,78 @@ def _links():
     return Inquiry.topics.through.objects.exclude(inquiry__status=Status.SPAM)
 
 
-def totals(period):
-    """Inquiries received in the period and how many have no topic yet. One query."""
-    has_topic = Inquiry.topics.through.objects.filter(inquiry_id=OuterRef("pk"))
-    return (
-        Inquiry.objects.not_spam()
-        .received_between(period.start, period.end)
-        .aggregate(total=Count("pk"), untriaged=Count("pk", filter=~Exists(has_topic)))
-    )
+# In daily_counts, besides topic ids: every inquiry, and those without a topic yet.
+ALL, UNTAGGED = -1, 0
+# PostgreSQL: daily_counts() as a materialized view, refreshed concurrently by
+# `manage.py refresh_demand_counts` (cron); it answers the days before the day of its refresh.
+DAY_VIEW_SQL = (
+    """CREATE MATERIALIZED VIEW inquiries_demand_day AS
+    SELECT day, CASE WHEN GROUPING(topic) = 1 THEN -1 ELSE COALESCE(topic, 0) END AS topic_id,
+        COUNT(DISTINCT id) AS inquiries, now() AS counted_at, %(zone)s::text AS time_zone
+    FROM (
+        SELECT (i.received_at AT TIME ZONE %(zone)s)::date AS day, i.id, l.topic_id AS topic
+        FROM inquiries_inquiry i LEFT JOIN inquiries_inquiry_topics l ON l.inquiry_id = i.id
+        WHERE i.status <> 'spam'
+    ) AS counted
+    GROUP BY GROUPING SETS ((day, topic), (day))""",
+    "CREATE UNIQUE INDEX inquiries_demand_day_key ON inquiries_demand_day (day, topic_id)",
+)
 
 
-def topic_days(start, end):
-    """{(topic id, day): inquiries (not spam) received on that day on that topic}, for the days
-    in [start, end) (settings.TIME_ZONE). One query: the topic counts of a period and of the one
-    before, and the monthly trend, are sums of these (periods start and end at midnight)."""
-    rows = (
+def view_counted_at():
+    """When the day view was last refreshed, or None if it cannot be used here (SQLite, never
+    filled, counted in another time zone)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT counted_at, time_zone FROM inquiries_demand_day LIMIT 1")
+        row = cursor.fetchone()
+    return row[0] if row and row[1] == settings.TIME_ZONE else None
+
+
+def daily_counts(start, end, counted_at):
+    """Counter {(topic id, ALL or UNTAGGED, day): inquiries (not spam) received that day} for
+    the days in [start, end) (settings.TIME_ZONE; periods start and end at midnight): from the
+    day view (refreshed at `counted_at`, or None) for the days it answers, the rest counted
+    directly in two queries."""
+    counts = Counter()
+    if counted_at is not None and start < _day_start(timezone.localdate(counted_at)):
+        cut = min(_day_start(timezone.localdate(counted_at)), end)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT topic_id, day, inquiries FROM inquiries_demand_day "
+                "WHERE day >= %s AND day < %s",
+                [timezone.localdate(start), timezone.localdate(cut)],
+            )
+            counts.update({(topic, day): n for topic, day, n in cursor.fetchall()})
+        start = cut
+    if start >= end:
+        return counts
+    received = {"inquiry__received_at__gte": start, "inquiry__received_at__lt": end}
+    for row in (
         _links()
-        .filter(inquiry__received_at__gte=start, inquiry__received_at__lt=end)
-        .annotate(day=TruncDate("inquiry__received_at"))
-        .values("topic_id", "day")
+        .filter(**received)
+        .values("topic_id", day=TruncDate("inquiry__received_at"))
         .annotate(n=Count("pk"))
         .order_by()
-    )
-    return {(row["topic_id"], row["day"]): row["n"] for row in rows}
+    ):
+        counts[(row["topic_id"], row["day"])] = row["n"]
+    has_topic = Inquiry.topics.through.objects.filter(inquiry_id=OuterRef("pk"))
+    for row in (
+        Inquiry.objects.not_spam()
+        .received_between(start, end)
+        .values(day=TruncDate("received_at"))
+        .annotate(n=Count("pk"), untagged=Count("pk", filter=~Exists(has_topic)))
+        .order_by()
+    ):
+        counts[(ALL, row["day"])], counts[(UNTAGGED, row["day"])] = row["n"], row["untagged"]
+    return counts
 
 
-def topic_demand(period, total, days):
-    """Per topic: inquiries in the period, in the previous one, share of `total`, the change;
-    `days` is topic_days() over both periods."""
+def topic_demand(period, days):
+    """Per topic: inquiries in the period, in the previous one, share of all, and the change;
+    with the period's total and untagged inquiries. `days` is daily_counts() over both periods.
+    """
     first, previous_first = period.first_day, period.previous.first_day
     current, before = Counter(), Counter()
     for (topic_id, day), n in days.items():
@@ -152,8 +197,10 @@ def topic_demand(period, total, days):
             current[topic_id] += n
         elif day >= previous_first:
             before[topic_id] += n
+    total, untagged = current.pop(ALL, 0), current.pop(UNTAGGED, 0)
     # Most asked first, then by name in the database's own order (as the list always was).
-    names = Topic.objects.filter(pk__in=current.keys() | before.keys()).order_by("name")
+    topic_ids = (current.keys() | before.keys()) - {ALL, UNTAGGED}
+    names = Topic.objects.filter(pk__in=topic_ids).order_by("name")
     result = []
     for topic_id, name in sorted(names.values_list("pk", "name"), key=lambda t: -current[t[0]]):
         count, earlier = current[topic_id], before[topic_id]
@@ -169,7 +216,7 @@ def topic_demand(period, total, days):
                 "change_percent": round(100 * change / earlier) if earlier else None,
             }
         )
-    return result
+    return result, total, untagged
 
 
 def _month_starts(start, end):
@@ -189,7 +236,7 @@ def trend_start(period):
 
 def monthly_trend(period, days, topic_ids):
     """Inquiries per month for each of `topic_ids`, from trend_start() to the period's end;
-    `days` is topic_days() over at least that."""
+    `days` is daily_counts() over at least that."""
     months = _month_starts(trend_start(period), period.end)
     counts = Counter()
     for (topic_id, day), n in days.items():
@@ -412,10 +459,10 @@ def _cached(operation, *args):
 
 def compute_figures(period, now):
     """Every figure that comes from inquiries, topics and articles (uncached)."""
-    counted = totals(period)
     start = min(period.previous.start, trend_start(period))
-    days = topic_days(start, period.end)
-    topics = topic_demand(period, counted["total"], days)
+    counted_at = view_counted_at()
+    days = daily_counts(start, period.end, counted_at)
+    topics, total, untriaged = topic_demand(period, days)
     charted = [row for row in topics if row["count"]][:CHART_TOPICS]
     months, values = monthly_trend(period, days, [row["topic_id"] for row in charted])
     series = [{"name": row["name"], "values": values[row["topic_id"]]} for row in charted]
@@ -424,8 +471,9 @@ def compute_figures(period, now):
         "as_of": now,
         "period": period,
         "topics": topics,
-        "total": counted["total"],
-        "untriaged": counted["untriaged"],
+        "total": total,
+        "untriaged": untriaged,
+        "view_counted_at": counted_at,
         "months": months,
         "series": series,
         "trend_rows": [

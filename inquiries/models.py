@@ -283,6 +283,12 @@ class Inquiry(models.Model):
                 name="inquiry_answered",
                 condition=Q(answered_at__isnull=False),
             ),
+            # The dashboard's "unanswered now": readers still waiting for the reply they asked for.
+            models.Index(
+                fields=["status"],
+                name="inquiry_awaiting_reply",
+                condition=Q(reply_wanted=True, answered_at__isnull=True),
+            ),
         ]
 
     def __str__(self):
