@@ -1,6 +1,7 @@
 import csv
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
@@ -37,6 +38,16 @@ ESTIMATE_ABOVE_ROWS = 100_000
 
 def can_see_personal_data(user):
     return user.has_perm(PERSONAL_DATA_PERMISSION)
+
+
+def page_context(model_admin, request, title, **extra):
+    """The context of an admin page of ours: the admin's own, the title, the model's options."""
+    return {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "opts": model_admin.opts,
+        **extra,
+    }
 
 
 class EstimatedCountPaginator(Paginator):
@@ -429,17 +440,17 @@ class InquiryAdmin(admin.ModelAdmin):
         self.message_user(request, f"{count} {noun} {what}.", messages.SUCCESS)
 
     def _intermediate(self, request, queryset, form, action, title):
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "opts": self.model._meta,
-            "form": form,
-            "action": action,
-            "inquiries": queryset[:50],
-            "count": queryset.count(),
-            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-            "select_across": request.POST.get("select_across", "0"),
-        }
+        context = page_context(
+            self,
+            request,
+            title,
+            form=form,
+            action=action,
+            inquiries=queryset[:50],
+            count=queryset.count(),
+            selected=request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            select_across=request.POST.get("select_across", "0"),
+        )
         return TemplateResponse(request, "admin/inquiries/inquiry/bulk_action.html", context)
 
     # CSV export and dashboard --------------------------------------------------------------
@@ -660,15 +671,15 @@ class DemandDashboardAdmin(admin.ModelAdmin):
         """Articles due or overdue for review, the most asked-about first."""
         if not request.user.has_perm("articles.view_article"):
             raise PermissionDenied("The review queue needs the permission “Can view article”.")
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Review queue, ranked by demand",
-            "opts": self.opts,
-            "articles": demand.review_queue(),
-            "due_within": demand.REVIEW_DUE_WITHIN_DAYS,
-            "demand_days": demand.REVIEW_DEMAND_DAYS,
-            "today": timezone.localdate(),
-        }
+        context = page_context(
+            self,
+            request,
+            "Review queue, ranked by demand",
+            articles=demand.review_queue(),
+            due_within=demand.REVIEW_DUE_WITHIN_DAYS,
+            demand_days=demand.REVIEW_DEMAND_DAYS,
+            today=timezone.localdate(),
+        )
         return TemplateResponse(request, "admin/inquiries/review_queue.html", context)
 
     def start_draft_view(self, request, topic_id):
@@ -698,27 +709,36 @@ class DemandDashboardAdmin(admin.ModelAdmin):
                 f"Draft started from {count} question(s). They are listed in the editor's note.",
             )
             return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Start a draft on “{topic.name}”",
-            "opts": self.opts,
-            "topic": topic,
-            "form": form,
-            "questions": candidates,
-        }
+        context = page_context(
+            self,
+            request,
+            f"Start a draft on “{topic.name}”",
+            topic=topic,
+            form=form,
+            questions=candidates,
+        )
         return TemplateResponse(request, "admin/inquiries/start_draft.html", context)
 
     def changelist_view(self, request, extra_context=None):
         if not self.has_view_permission(request):
             raise PermissionDenied("The demand dashboard needs the permission “Can view inquiry”.")
         period, error = demand.period_from_params(request.GET)
-        context = {
-            **self.admin_site.each_context(request),
-            **demand.dashboard(period),
-            "title": "Demand dashboard",
-            "opts": self.opts,
-            "period_error": error,
-            "period_choices": demand.PERIOD_CHOICES,
-            "inquiry_list_url": reverse("admin:inquiries_inquiry_changelist"),
-        }
+        context = page_context(
+            self,
+            request,
+            "Demand dashboard",
+            **demand.dashboard(period, refresh="refresh" in request.GET),
+            period_error=error,
+            period_choices=demand.PERIOD_CHOICES,
+            cache_minutes=settings.DEMAND_CACHE_SECONDS // 60 if settings.DEMAND_CACHE else None,
+            refresh_query=_refresh_query(request.GET),
+            inquiry_list_url=reverse("admin:inquiries_inquiry_changelist"),
+        )
         return TemplateResponse(request, "admin/inquiries/demand.html", context)
+
+
+def _refresh_query(params):
+    """The page's own query string with refresh=1: a link that counts this period again."""
+    query = params.copy()
+    query["refresh"] = "1"
+    return query.urlencode()

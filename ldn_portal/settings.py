@@ -350,9 +350,10 @@ if _cloudflare_zone := env.str("LDN_CLOUDFLARE_ZONE_ID", default=""):
         ),
     }
 LDN_FRONTEND_CACHE_TIMEOUT = env.float("LDN_FRONTEND_CACHE_TIMEOUT_SECONDS", default=2.0)
-# Demand dashboard figures cached until an inquiry, topic or article changes
-# (inquiries/demand.py); like the page cache, only with a cache every process shares.
+# Demand dashboard figures kept this long (inquiries/demand.py; the page says when they were
+# counted and offers a recount); like the page cache, only with a cache every process shares.
 DEMAND_CACHE = env.bool("LDN_DEMAND_CACHE", default=bool(REDIS_URL))
+DEMAND_CACHE_SECONDS = env.int("LDN_DEMAND_CACHE_SECONDS", default=300)
 # Benchmark-only views (a constant page, the upper bound for a Django page); never in production.
 BENCH_VIEWS = env.bool("LDN_BENCH_VIEWS", default=False)
 

@@ -24,13 +24,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def inquiry_staff(client):
-    user = make_staff("ines", "Inquiry staff")
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
 def superuser(client):
     user = make_staff("root", superuser=True)
     client.force_login(user)
