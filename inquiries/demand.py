@@ -11,6 +11,7 @@ for settings.DEMAND_CACHE_SECONDS; the page says when they were counted and link
 
 import datetime
 import logging
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 
@@ -37,16 +38,10 @@ YEAR = datetime.timedelta(days=365)
 REVIEW_DUE_WITHIN_DAYS = 30
 REVIEW_DEMAND_DAYS = 90
 CHART_TOPICS = 6
-# Okabe-Ito colours (safe for colour blindness) with a dash pattern each, so lines differ
-# without colour too.
-CHART_STYLES = [
-    ("#0072b2", ""),
-    ("#d55e00", "8 4"),
-    ("#009e73", "2 4"),
-    ("#cc79a7", "10 4 2 4"),
-    ("#8a6d00", "4 4"),
-    ("#56b4e9", "14 4"),
-]
+# Okabe-Ito colours (safe for colour blindness); after every colour, the same colours again
+# with a dash pattern, so lines differ without colour too.
+CHART_COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#8a6d00", "#56b4e9"]
+CHART_DASHES = ["", "8 4", "2 4"]
 
 
 @dataclass(frozen=True)
@@ -219,34 +214,101 @@ def topic_demand(period, days):
     return result, total, untagged
 
 
-def _month_starts(start, end):
-    month = timezone.localtime(start).date().replace(day=1)
-    last = timezone.localtime(end - datetime.timedelta(microseconds=1)).date()
-    months = []
-    while month <= last:
-        months.append(month)
-        month = (month + datetime.timedelta(days=32)).replace(day=1)
-    return months
+# The trend follows the period: per day up to this many days, per week up to TREND_WEEKS_UP_TO,
+# per month beyond.
+TREND_DAYS_UP_TO = 45
+TREND_WEEKS_UP_TO = 200
 
 
-def trend_start(period):
-    """The first day of the monthly trend: at least 12 months before the period's end."""
-    return _day_start(_month_starts(min(period.start, period.end - YEAR), period.end)[0])
+@dataclass(frozen=True)
+class Bucket:
+    """One point of the trend: the days from `start` to `end` (excluded)."""
+
+    start: datetime.date
+    end: datetime.date
+    unit: str  # "day", "week" or "month"
+    # The bucket reaches past the period (the current week or month, not over yet; or one
+    # that began before the period): its count covers only the days inside the period.
+    partial: bool
+
+    @property
+    def label(self):
+        if self.unit == "day":
+            return self.start.strftime("%-d %b")
+        if self.unit == "week":
+            return self.start.strftime("%-d %b")
+        return self.start.strftime("%b %y")
+
+    @property
+    def long_label(self):
+        if self.unit == "day":
+            text = self.start.strftime("%A %-d %B %Y")
+        elif self.unit == "week":
+            text = "Week of " + self.start.strftime("%-d %B %Y")
+        else:
+            text = self.start.strftime("%B %Y")
+        return text + (" (part of it)" if self.partial else "")
 
 
-def monthly_trend(period, days, topic_ids):
-    """Inquiries per month for each of `topic_ids`, from trend_start() to the period's end;
-    `days` is daily_counts() over at least that."""
-    months = _month_starts(trend_start(period), period.end)
+def _next_month(day):
+    return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+
+
+def trend_buckets(period):
+    """The trend's points for `period`: its days, weeks (from Monday) or months, in order."""
+    first = timezone.localtime(period.start).date()
+    last = timezone.localtime(period.end - datetime.timedelta(microseconds=1)).date()
+    length = (last - first).days + 1
+    if length <= TREND_DAYS_UP_TO:
+        unit, start = "day", first
+    elif length <= TREND_WEEKS_UP_TO:
+        unit, start = "week", first - datetime.timedelta(days=first.weekday())
+    else:
+        unit, start = "month", first.replace(day=1)
+    buckets = []
+    while start <= last:
+        if unit == "day":
+            end = start + datetime.timedelta(days=1)
+        elif unit == "week":
+            end = start + datetime.timedelta(days=7)
+        else:
+            end = _next_month(start)
+        partial = start < first or end > last + datetime.timedelta(days=1)
+        buckets.append(Bucket(start, end, unit, partial))
+        start = end
+    return buckets
+
+
+def trend(period, days, topic_ids):
+    """Inquiries per bucket (trend_buckets) for each of `topic_ids`, counting only the days in
+    the period; `days` is daily_counts() over at least the period."""
+    buckets = trend_buckets(period)
+    first = timezone.localtime(period.start).date()
+    last = timezone.localtime(period.end - datetime.timedelta(microseconds=1)).date()
+    starts = [bucket.start for bucket in buckets]
     counts = Counter()
     for (topic_id, day), n in days.items():
-        if day >= months[0]:
-            counts[(topic_id, day.replace(day=1))] += n
-    return months, {pk: [counts[(pk, m)] for m in months] for pk in topic_ids}
+        if first <= day <= last:
+            counts[(topic_id, bisect_right(starts, day) - 1)] += n
+    return buckets, {pk: [counts[(pk, i)] for i in range(len(buckets))] for pk in topic_ids}
 
 
-def trend_chart(months, series, width=720, height=300):
-    """Coordinates for the SVG line chart: one line per topic, months along the bottom."""
+def chart_styles(topic_ids):
+    """One colour and line style per topic, the same in every view whatever its rank."""
+    order = {
+        pk: i for i, pk in enumerate(Topic.objects.order_by("pk").values_list("pk", flat=True))
+    }
+    return {
+        pk: (
+            CHART_COLOURS[order.get(pk, 0) % len(CHART_COLOURS)],
+            CHART_DASHES[(order.get(pk, 0) // len(CHART_COLOURS)) % len(CHART_DASHES)],
+        )
+        for pk in topic_ids
+    }
+
+
+def trend_chart(buckets, series, width=720, height=300):
+    """Coordinates for the SVG line chart: one line per topic, the buckets along the bottom."""
     left, right, top, bottom = 48, 16, 16, 48
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = max([max(s["values"]) for s in series if s["values"]] + [1])
@@ -254,25 +316,27 @@ def trend_chart(months, series, width=720, height=300):
     y_max = step * 4
 
     def x(i):
-        return left + (plot_w * i / (len(months) - 1) if len(months) > 1 else plot_w / 2)
+        return left + (plot_w * i / (len(buckets) - 1) if len(buckets) > 1 else plot_w / 2)
 
     def y(v):
         return top + plot_h * (1 - v / y_max)
 
     lines = []
-    for index, s in enumerate(series):
-        colour, dash = CHART_STYLES[index % len(CHART_STYLES)]
+    for s in series:
         points = [(round(x(i), 1), round(y(v), 1)) for i, v in enumerate(s["values"])]
         lines.append(
             {
                 "name": s["name"],
-                "colour": colour,
-                "dash": dash,
+                "colour": s["colour"],
+                "dash": s["dash"],
                 "points": " ".join(f"{px},{py}" for px, py in points),
-                "dots": points,
+                "dots": [
+                    (px, py, bucket.partial)
+                    for (px, py), bucket in zip(points, buckets, strict=True)
+                ],
             }
         )
-    label_every = max(1, -(-len(months) // 12))
+    label_every = max(1, -(-len(buckets) // 12))
     return {
         "width": width,
         "height": height,
@@ -281,8 +345,8 @@ def trend_chart(months, series, width=720, height=300):
         "baseline": top + plot_h,
         "y_ticks": [{"value": v, "y": round(y(v), 1)} for v in range(0, y_max + 1, step)],
         "x_labels": [
-            {"label": m.strftime("%b %y"), "x": round(x(i), 1)}
-            for i, m in enumerate(months)
+            {"label": bucket.label, "x": round(x(i), 1)}
+            for i, bucket in enumerate(buckets)
             if i % label_every == 0
         ],
         "lines": lines,
@@ -459,13 +523,22 @@ def _cached(operation, *args):
 
 def compute_figures(period, now):
     """Every figure that comes from inquiries, topics and articles (uncached)."""
-    start = min(period.previous.start, trend_start(period))
+    start = min(period.previous.start, _day_start(trend_buckets(period)[0].start))
     counted_at = view_counted_at()
     days = daily_counts(start, period.end, counted_at)
     topics, total, untriaged = topic_demand(period, days)
     charted = [row for row in topics if row["count"]][:CHART_TOPICS]
-    months, values = monthly_trend(period, days, [row["topic_id"] for row in charted])
-    series = [{"name": row["name"], "values": values[row["topic_id"]]} for row in charted]
+    buckets, values = trend(period, days, [row["topic_id"] for row in charted])
+    styles = chart_styles([row["topic_id"] for row in charted])
+    series = [
+        {
+            "name": row["name"],
+            "values": values[row["topic_id"]],
+            "colour": styles[row["topic_id"]][0],
+            "dash": styles[row["topic_id"]][1],
+        }
+        for row in charted
+    ]
     median = median_time_to_answer(period)
     return {
         "as_of": now,
@@ -474,13 +547,15 @@ def compute_figures(period, now):
         "total": total,
         "untriaged": untriaged,
         "view_counted_at": counted_at,
-        "months": months,
+        "buckets": buckets,
+        "trend_unit": buckets[0].unit,
+        "trend_partial": any(bucket.partial for bucket in buckets),
         "series": series,
         "trend_rows": [
-            {"month": month, "values": [s["values"][i] for s in series]}
-            for i, month in enumerate(months)
+            {"bucket": bucket, "values": [s["values"][i] for s in series]}
+            for i, bucket in enumerate(buckets)
         ],
-        "chart": trend_chart(months, series) if series else None,
+        "chart": trend_chart(buckets, series) if series else None,
         "backlog": backlog(),
         "median_answer": median,
         "median_answer_days": round(median.total_seconds() / 86400, 1) if median else None,

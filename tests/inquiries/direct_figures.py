@@ -8,7 +8,6 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from articles.models import Article, Topic
@@ -45,24 +44,26 @@ def totals(period):
     return figures["total"], figures["untriaged"]
 
 
-def monthly(period, topic_ids):
-    start = min(period.start, period.end - datetime.timedelta(days=365))
-    months = demand._month_starts(start, period.end)
+def trend(period, topic_ids):
+    """Questions per trend bucket (day, week or month) for each topic, counted directly."""
+    buckets = demand.trend_buckets(period)
     counts = {}
-    for row in (
-        _links()
-        .filter(
-            topic_id__in=topic_ids,
-            inquiry__received_at__gte=demand._day_start(months[0]),
-            inquiry__received_at__lt=period.end,
-        )
-        .annotate(month=TruncMonth("inquiry__received_at"))
-        .values("month", "topic_id")
-        .annotate(n=Count("inquiry_id"))
-        .order_by()
-    ):
-        counts[(row["topic_id"], timezone.localtime(row["month"]).date())] = row["n"]
-    return {pk: [counts.get((pk, m), 0) for m in months] for pk in topic_ids}
+    for index, bucket in enumerate(buckets):
+        start = max(demand._day_start(bucket.start), period.start)
+        end = min(demand._day_start(bucket.end), period.end)
+        for row in (
+            _links()
+            .filter(
+                topic_id__in=topic_ids,
+                inquiry__received_at__gte=start,
+                inquiry__received_at__lt=end,
+            )
+            .values("topic_id")
+            .annotate(n=Count("inquiry_id"))
+            .order_by()
+        ):
+            counts[(row["topic_id"], index)] = row["n"]
+    return {pk: [counts.get((pk, i), 0) for i in range(len(buckets))] for pk in topic_ids}
 
 
 def backlog():
@@ -121,7 +122,7 @@ def figures(period, now):
     rows = topic_rows(period)
     total, untriaged = totals(period)
     charted = [(pk, name) for pk, name, count, _ in rows if count][: demand.CHART_TOPICS]
-    series = monthly(period, [pk for pk, _ in charted])
+    series = trend(period, [pk for pk, _ in charted])
     window = datetime.timedelta(days=demand.RATE_WINDOW_DAYS)
     articles = []
     for row in demand.article_impact(now=now):
@@ -155,7 +156,7 @@ def shown(figures_):
         "topics": [(r["name"], r["count"], r["previous"], r["share"]) for r in figures_["topics"]],
         "total": figures_["total"],
         "untriaged": figures_["untriaged"],
-        "series": figures_["series"],
+        "series": [{"name": s["name"], "values": s["values"]} for s in figures_["series"]],
         "backlog": figures_["backlog"],
         "median": figures_["median_answer"],
         "gaps": [(topic.name, topic.asked) for topic in figures_["gaps"]],
