@@ -57,6 +57,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "ldn_portal.security.ContentSecurityPolicyMiddleware",
     "ldn_portal.security.PermissionsPolicyMiddleware",
+    # Before anything reads the query string or the body: NUL characters and non-UTF-8 form
+    # bodies get a clear 400 instead of a 500 (ldn_portal/bad_input.py).
+    "ldn_portal.bad_input.BadInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
