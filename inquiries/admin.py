@@ -2,10 +2,13 @@ import csv
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models.constants import LOOKUP_SEP
 from django.http import HttpResponseBadRequest, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -17,7 +20,7 @@ from django.utils.html import format_html
 from articles.models import Topic
 from inquiries import demand
 from inquiries.forms import AddTopicForm, LinkArticleForm
-from inquiries.models import DemandReport, Inquiry
+from inquiries.models import PERSONAL_FIELDS, DemandReport, Inquiry
 from inquiries.urgent import URGENT_REPLY_TEXT, urgent_phrases
 
 PERSONAL_DATA_PERMISSION = "inquiries.view_personal_data"
@@ -28,6 +31,45 @@ ESTIMATE_ABOVE_ROWS = 100_000
 
 def can_see_personal_data(user):
     return user.has_perm(PERSONAL_DATA_PERMISSION)
+
+
+def touches_personal_data(model, path):
+    """True when a lookup, search field, filter or ordering `path` on `model` reads a reader's
+    name, e-mail or address hash, directly or through relations (topics__inquiries__email)."""
+    for part in path.lstrip("^=@-").split(LOOKUP_SEP):
+        if issubclass(model, Inquiry) and part in PERSONAL_FIELDS:
+            return True
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return False
+        if not field.is_relation:
+            return False
+        model = field.related_model
+    return False
+
+
+# Regular expressions go to the database as written: a bad one is a database error, and any
+# one answers questions no filter on the page asks. No page of the admin offers them.
+REFUSED_LOOKUPS = ("regex", "iregex")
+
+
+class InquiryChangeList(ChangeList):
+    """The triage list (and its CSV export): for staff without the personal-data permission,
+    the only URL parameters are the ones the page itself makes."""
+
+    def get_filters(self, request):
+        filters = super().get_filters(request)
+        if not can_see_personal_data(request.user):
+            # What the list filters and the date drill-down did not take would go straight into
+            # queryset.filter(): a yes/no oracle on any field. Only the links the admin itself
+            # builds (InquiryAdmin.url_lookups) may.
+            remaining = filters[2]
+            hierarchy = {f"{self.date_hierarchy}__gte", f"{self.date_hierarchy}__lt"}
+            for key in remaining:
+                if key not in hierarchy and key not in self.model_admin.url_lookups:
+                    raise DisallowedModelAdminLookup(key)
+        return filters
 
 
 class EstimatedCountPaginator(Paginator):
@@ -149,7 +191,11 @@ class InquiryAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["assigned_to"]
     date_hierarchy = "received_at"
-    search_fields = ["question", "staff_notes"]
+    # Name and e-mail only for staff with the personal-data permission (get_search_fields).
+    search_fields = ["question", "staff_notes", "name", "email"]
+    # URL lookups that other admin pages link to besides the filters (the article page's
+    # "Prompted by N inquiries"); InquiryChangeList refuses any other.
+    url_lookups = {"related_article__id__exact", "related_article_role__exact"}
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     list_per_page = 50
@@ -202,10 +248,40 @@ class InquiryAdmin(admin.ModelAdmin):
             return []
         return ["name", "email"]
 
-    def get_search_fields(self, request):
+    # Every way the list reads the data (URL lookups, search, filters, ordering, and so the
+    # CSV export and autocomplete, which use the same) leaves out the personal fields for
+    # staff without the permission.
+    def _without_personal_data(self, request, paths):
         if can_see_personal_data(request.user):
-            return [*self.search_fields, "name", "email"]
-        return self.search_fields
+            return list(paths)
+        return [
+            path
+            for path in paths
+            if not touches_personal_data(
+                self.model, path[0] if isinstance(path, (list, tuple)) else str(path)
+            )
+        ]
+
+    def get_search_fields(self, request):
+        return self._without_personal_data(request, self.search_fields)
+
+    def get_list_filter(self, request):
+        return self._without_personal_data(request, super().get_list_filter(request))
+
+    def get_sortable_by(self, request):
+        return self._without_personal_data(request, super().get_sortable_by(request))
+
+    def get_changelist(self, request, **kwargs):
+        return InquiryChangeList
+
+    def lookup_allowed(self, lookup, value, request=None):
+        if lookup.rsplit(LOOKUP_SEP, 1)[-1] in REFUSED_LOOKUPS:
+            return False
+        if touches_personal_data(self.model, lookup) and not (
+            request is not None and can_see_personal_data(request.user)
+        ):
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
     def get_changeform_initial_data(self, request):
         # Staff log questions that came by e-mail, phone or at events; web ones log themselves.
@@ -310,6 +386,8 @@ class InquiryAdmin(admin.ModelAdmin):
             changelist = self.get_changelist_instance(request)
         except IncorrectLookupParameters:
             return HttpResponseBadRequest("These filters are not valid. Go back and try again.")
+        except DisallowedModelAdminLookup as refused:
+            return self._refused_filter(request, refused)
         queryset = (
             changelist.get_queryset(request)
             .select_related("assigned_to", "related_article", "source_article")
@@ -344,7 +422,24 @@ class InquiryAdmin(admin.ModelAdmin):
             "export_url": reverse("admin:inquiries_inquiry_export"),
             "dashboard_url": reverse("admin:inquiries_demandreport_changelist"),
         }
-        return super().changelist_view(request, extra_context)
+        try:
+            return super().changelist_view(request, extra_context)
+        except DisallowedModelAdminLookup as refused:
+            return self._refused_filter(request, refused)
+
+    def _refused_filter(self, request, refused):
+        """A 400 that says which parameter the list does not accept, and what to do."""
+        parameter = str(refused).removeprefix("Filtering by ").removesuffix(" not allowed")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "This list cannot be filtered that way",
+            "opts": self.model._meta,
+            "parameter": parameter,
+            "changelist_url": reverse("admin:inquiries_inquiry_changelist"),
+        }
+        return TemplateResponse(
+            request, "admin/inquiries/inquiry/refused_filter.html", context, status=400
+        )
 
 
 class StartDraftForm(forms.Form):
