@@ -448,7 +448,7 @@ class StartDraftForm(forms.Form):
         queryset=Inquiry.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         help_text="The questions the article should answer. They are linked as having "
-        "prompted it and listed in its editor's note.",
+        "prompted it and named by number in its editor's note.",
         error_messages={"required": "Choose at least one question."},
     )
 
@@ -525,7 +525,7 @@ class DemandDashboardAdmin(admin.ModelAdmin):
             count = form.cleaned_data["inquiries"].count()
             messages.success(
                 request,
-                f"Draft started from {count} question(s). They are listed in the editor's note.",
+                f"Draft started from {count} question(s), listed under “Prompted by”.",
             )
             return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
         context = {

@@ -98,14 +98,18 @@ class InquiryQuerySet(models.QuerySet):
     def start_draft(self, topic, title, by=None):
         """Create a draft article on `topic` from these questions; returns the article.
 
-        The questions go into the editor's note (staff only, never the body), and each
-        inquiry is linked as having prompted the article. One transaction.
+        Each inquiry is linked as having prompted the article, and the editor's note names
+        them by number only: authors who edit the draft may not be allowed to read readers'
+        questions, and staff who are find them under "Prompted by" on the article's page.
+        One transaction.
         """
         with transaction.atomic():
-            questions = list(self.order_by("received_at", "pk"))
-            note = "Written because readers asked:\n" + "\n".join(
-                f"- {' '.join(inquiry.question.split())} (inquiry {inquiry.pk})"
-                for inquiry in questions
+            ids = list(self.order_by("received_at", "pk").values_list("pk", flat=True))
+            note = (
+                "Written because readers asked: inquiries "
+                + ", ".join(str(pk) for pk in ids)
+                + ". Staff who may read reader questions find them under “Prompted by” on this"
+                " page."
             )
             article = Article.objects.create(
                 title=title,
@@ -115,9 +119,7 @@ class InquiryQuerySet(models.QuerySet):
                 updated_by=by,
             )
             article.topics.set([topic])
-            Inquiry.objects.filter(pk__in=[i.pk for i in questions]).link_article(
-                article, ArticleRole.PROMPTED
-            )
+            Inquiry.objects.filter(pk__in=ids).link_article(article, ArticleRole.PROMPTED)
             return article
 
     def to_notify(self):
