@@ -411,9 +411,10 @@ class InquiryAdmin(admin.ModelAdmin):
     def get_changelist_instance(self, request):
         try:
             return super().get_changelist_instance(request)
-        except OverflowError as error:
-            # Django's date drill-down (?received_at__year=) catches ValueError but not a
-            # year too large for a date; treat it as any other unusable filter (no 500).
+        except (OverflowError, ValueError) as error:
+            # Django's date drill-down (?received_at__year=) checks the date it starts from but
+            # not the end of its period (year 9999 ends in year 10000); treat it as any other
+            # unusable filter (no 500).
             raise IncorrectLookupParameters(error) from error
 
     def changelist_view(self, request, extra_context=None):
