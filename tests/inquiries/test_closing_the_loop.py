@@ -508,8 +508,8 @@ def test_inquiry_staff_without_article_rights_cannot_start_a_draft(client, inqui
 
 
 def test_dashboard_shows_zero_result_searches_beside_the_gaps(client, superuser):
-    SearchGap.objects.record("Hair LOSS")
-    SearchGap.objects.record("hair loss")
+    for n, q in enumerate(["Hair LOSS", "hair loss", "hair  loss"]):
+        SearchGap.objects.record(q, client=f"192.0.2.{n}")
 
     html = client.get(reverse("admin:inquiries_demandreport_changelist")).content.decode()
 
