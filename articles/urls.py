@@ -1,9 +1,7 @@
-from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from articles import feeds, views
+from articles import feeds, sitemap_views, views
 from articles.cache import reader_page_cache
-from articles.sitemaps import SITEMAPS
 
 app_name = "articles"
 
@@ -19,6 +17,7 @@ urlpatterns = [
     path("authors/<slug:slug>/", reader_page_cache(views.AuthorView.as_view()), name="author"),
     path("feeds/articles/", feeds.LatestArticlesFeed(), name="feed"),
     path("feeds/articles/atom/", feeds.LatestArticlesAtomFeed(), name="feed-atom"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", sitemap_views.index, name="sitemap"),
+    path("sitemap-<slug:section>.xml", sitemap_views.section, name="sitemap-section"),
     path("robots.txt", views.robots_txt, name="robots"),
 ]
