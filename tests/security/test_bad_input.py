@@ -379,6 +379,7 @@ PUBLIC_URLS = [
     "/feeds/articles/",
     "/feeds/articles/atom/",
     "/sitemap.xml",
+    "/sitemap-articles.xml",
     "/robots.txt",
     "/ask/",
     "/ask/thanks/",
