@@ -15,9 +15,10 @@ FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data"
 
 def problem(request):
     """What is wrong with the request, in words for the person who sent it, or None."""
-    if "\x00" in request.path or any(
-        "\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values
-    ):
+    # On the raw query string, so that a normal request parses nothing here: a NUL can only
+    # arrive as "%00" or as itself.
+    query = request.META.get("QUERY_STRING", "")
+    if "\x00" in request.path or "%00" in query or "\x00" in query:
         return "The address contains a NUL character. Remove it and try again."
     content_type = request.content_type or ""
     if content_type in FORM_CONTENT_TYPES:
