@@ -9,6 +9,7 @@ so it can be hidden from most staff and purged after the retention period.
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
@@ -44,6 +45,18 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = (Status.NEW, Status.TRIAGED)
+
+# No question reached the organization before this, and none arrives from the future: dates
+# outside these bounds are typing mistakes, and a year such as 1 or 9999 made the triage list's
+# date drill-down probe every year in between or fail past the last one.
+EARLIEST_RECEIVED = datetime.date(1990, 1, 1)
+LATEST_RECEIVED_AHEAD = datetime.timedelta(days=1)
+
+
+def plausible_dates():
+    """(earliest, latest) moment a question may have been received or answered."""
+    earliest = timezone.make_aware(datetime.datetime.combine(EARLIEST_RECEIVED, datetime.time()))
+    return earliest, timezone.now() + LATEST_RECEIVED_AHEAD
 
 
 class ArticleRole(models.TextChoices):
@@ -96,14 +109,18 @@ class InquiryQuerySet(models.QuerySet):
     def start_draft(self, topic, title, by=None):
         """Create a draft article on `topic` from these questions; returns the article.
 
-        The questions go into the editor's note (staff only, never the body), and each
-        inquiry is linked as having prompted the article. One transaction.
+        Each inquiry is linked as having prompted the article, and the editor's note names
+        them by number only: authors who edit the draft may not be allowed to read readers'
+        questions, and staff who are find them under "Prompted by" on the article's page.
+        One transaction.
         """
         with transaction.atomic():
-            questions = list(self.order_by("received_at", "pk"))
-            note = "Written because readers asked:\n" + "\n".join(
-                f"- {' '.join(inquiry.question.split())} (inquiry {inquiry.pk})"
-                for inquiry in questions
+            ids = list(self.order_by("received_at", "pk").values_list("pk", flat=True))
+            note = (
+                "Written because readers asked: inquiries "
+                + ", ".join(str(pk) for pk in ids)
+                + ". Staff who may read reader questions find them under “Prompted by” on this"
+                " page."
             )
             article = Article.objects.create(
                 title=title,
@@ -113,9 +130,7 @@ class InquiryQuerySet(models.QuerySet):
                 updated_by=by,
             )
             article.topics.set([topic])
-            Inquiry.objects.filter(pk__in=[i.pk for i in questions]).link_article(
-                article, ArticleRole.PROMPTED
-            )
+            Inquiry.objects.filter(pk__in=ids).link_article(article, ArticleRole.PROMPTED)
             return article
 
     def to_notify(self):
@@ -334,6 +349,25 @@ class Inquiry(models.Model):
 
     def get_absolute_url(self):
         return reverse("admin:inquiries_inquiry_change", args=[self.pk])
+
+    def clean(self):
+        earliest, latest = plausible_dates()
+        errors = {}
+        for field in ("received_at", "answered_at"):
+            value = getattr(self, field)
+            if value is not None and not earliest <= value <= latest:
+                errors[field] = (
+                    f"Give a date between {EARLIEST_RECEIVED:%-d %B %Y} and today (check the year)."
+                )
+        if (
+            "received_at" not in errors
+            and self.answered_at
+            and self.received_at
+            and self.answered_at < self.received_at
+        ):
+            errors["answered_at"] = "A question cannot be answered before it was received."
+        if errors:
+            raise ValidationError(errors)
 
 
 def _free_slug(title):
