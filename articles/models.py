@@ -579,6 +579,12 @@ class Article(models.Model):
     def _forget_live_version(self):
         self.__dict__.pop("_live_version", None)
 
+    def refresh_from_db(self, using=None, fields=None, **kwargs):
+        super().refresh_from_db(using=using, fields=fields, **kwargs)
+        # Loading a deferred working-copy field leaves the joined live version in place.
+        if fields is None or set(fields) & set(WORKFLOW_FIELDS):
+            self._forget_live_version()
+
     # Versions and publishing ----------------------------------------------------------------
     def snapshot(self):
         """Everything a reader would see, as JSON-ready data (the content of a version)."""
