@@ -25,6 +25,7 @@ urlpatterns = [
         name="ckeditor_browse",
     ),
     path("", include("inquiries.urls")),
+    path("", include("glossary.urls")),
     path("", include("articles.urls")),
 ]
 
