@@ -1,7 +1,7 @@
 """Sitemaps for search engines: live articles, and the topics and authors that have them."""
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Max
+from django.db.models import Max, Q
 
 from articles.models import Article, Author, Topic
 
@@ -46,9 +46,25 @@ class TopicSitemap(_WithLiveArticles):
     relation = "articles"
 
 
-class AuthorSitemap(_WithLiveArticles):
-    model = Author
-    relation = "articles"
+class AuthorSitemap(Sitemap):
+    """Authors with a live article they wrote or medically reviewed."""
+
+    changefreq = "weekly"
+    priority = 0.5
+
+    def items(self):
+        live = Article.objects.live()
+        wrote = Max("articles__last_published_at", filter=Q(articles__in=live))
+        reviewed = Max("reviewed_articles__last_published_at", filter=Q(reviewed_articles__in=live))
+        return (
+            Author.objects.filter(Q(articles__in=live) | Q(reviewed_articles__in=live))
+            .distinct()
+            .annotate(wrote=wrote, reviewed=reviewed)
+            .order_by("slug")
+        )
+
+    def lastmod(self, item):
+        return max(filter(None, [item.wrote, item.reviewed]), default=None)
 
 
 SITEMAPS = {"articles": ArticleSitemap, "topics": TopicSitemap, "authors": AuthorSitemap}
