@@ -190,5 +190,8 @@ def check_version(content):
 
 
 def publish_blocks(content):
-    """The messages of the checks that must stop publishing, for the publish checklist."""
-    return [check.message for check in check_version(content) if check.blocks]
+    """The messages of the checks that must stop publishing, for the publish checklist.
+
+    Only the body's markup rules can block, so only they run here (no reading level, no
+    source-link lookups)."""
+    return [check.message for check in check_body(content.get("body", "")) if check.blocks]

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 
-from articles import search
+from articles import content_checks, search
 from articles.richtext import RichTextField
 
 
@@ -805,6 +805,7 @@ class ArticleVersion(models.Model):
                 + ", ".join(off_label)
                 + ")."
             )
+        problems += content_checks.publish_blocks(content)  # e.g. body images without alt text
         return problems
 
 

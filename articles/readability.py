@@ -111,7 +111,8 @@ def assess(html, target=None):
     words = word_count(text)
     if not words:
         return Readability(grade=None, target=target, words=0)
-    grade = round(textstat.flesch_kincaid_grade(text), 1)
+    # The formula goes below zero for a few very short sentences; no reader is below grade 0.
+    grade = max(0.0, round(textstat.flesch_kincaid_grade(text), 1))
     longest = sorted(((s, word_count(s)) for s in sentences(html)), key=lambda p: -p[1])
     return Readability(
         grade=grade,

@@ -29,3 +29,13 @@ def reading_panel(content, live=False):
         "checks": content_checks.check_version(content),
         "live": live,
     }
+
+
+@register.inclusion_tag("articles/_reading_compare.html")
+def reading_compare(older, newer):
+    """The reading level of two versions side by side, for the compare view."""
+    return {
+        "older": readability.assess(older.get("body", "")),
+        "newer": readability.assess(newer.get("body", "")),
+        "checks": content_checks.check_version(newer),
+    }

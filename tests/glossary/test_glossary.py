@@ -92,3 +92,15 @@ def test_pages_other_than_articles_have_open_graph_tags(client):
     html = client.get("/").content.decode()
     assert '<meta property="og:type" content="website">' in html
     assert '<meta name="twitter:card" content="summary">' in html
+
+
+def test_editors_manage_the_glossary_and_authors_may_read_it(client):
+    from tests.factories import make_staff
+
+    make_staff("edith", "Editors")
+    make_staff("arthur", "Authors")
+    client.login(username="edith", password="correct horse battery staple")
+    assert client.get("/admin/glossary/term/add/").status_code == 200
+    client.login(username="arthur", password="correct horse battery staple")
+    assert client.get("/admin/glossary/term/").status_code == 200
+    assert client.get("/admin/glossary/term/add/").status_code == 403
