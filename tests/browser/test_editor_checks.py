@@ -29,9 +29,8 @@ def test_author_sees_checks_on_save_and_while_typing(live_server, page):
     page.goto(f"{live_server.url}/admin/articles/article/{article.pk}/change/")
     panel = page.locator(".reading-panel")
     expect(panel).to_contain_text("Reading level: grade")
-    expect(panel).to_contain_text(
-        "skips from level 2 to level 4"
-    )  # the saved version, from the server
+    # The saved version's checks, from the server:
+    expect(panel).to_contain_text("skips from level 2 to level 4")
 
     page.wait_for_selector(".cke_wysiwyg_frame")
     type_in_editor(page, " " + " ".join(["word"] * 120))
