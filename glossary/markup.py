@@ -16,7 +16,8 @@ CASE_SENSITIVE_CAPITALS = 2  # "ANA" or "anti-dsDNA" match only as written; "Nep
 
 
 def _spelling_pattern(spelling):
-    pattern = re.escape(spelling)
+    # Any run of spaces or line breaks between words: the editor wraps lines anywhere.
+    pattern = r"\s+".join(re.escape(word) for word in spelling.split())
     if sum(c.isupper() for c in spelling) >= CASE_SENSITIVE_CAPITALS:
         return pattern
     return f"(?i:{pattern})"
@@ -39,7 +40,7 @@ def mark_terms(html, terms):
     done = set()
 
     def mark(match):
-        term = by_spelling[match.group(1).lower()]
+        term = by_spelling[" ".join(match.group(1).split()).lower()]
         if term.pk in done:
             return match.group(0)
         done.add(term.pk)

@@ -32,6 +32,7 @@ def test_synonyms_match_and_capital_abbreviations_match_only_as_written():
     term = make_term(synonyms="antinuclear antibody")
     assert "popovertarget" in mark_terms("<p>An Antinuclear antibody test.</p>", [term])
     assert "popovertarget" not in mark_terms("<p>Banana and ana.</p>", [term])
+    assert "popovertarget" in mark_terms("<p>An antinuclear\n  antibody.</p>", [term])
 
 
 def test_terms_inside_links_and_headings_stay_plain():
