@@ -1,12 +1,14 @@
 """Words readers may not know, explained in plain words (issue 17)."""
 
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 
 
 class TermQuerySet(models.QuerySet):
     def for_reader_pages(self):
-        return self.order_by("term").only("term", "slug", "definition", "synonyms")
+        # Alphabetical whatever the case: "anti-dsDNA" between "ANA" and "Autoimmune".
+        return self.order_by(Lower("term")).only("term", "slug", "definition", "synonyms")
 
 
 class Term(models.Model):
