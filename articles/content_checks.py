@@ -27,6 +27,8 @@ VAGUE_LINK_TEXT = {
 BARE_URL = re.compile(r"^(https?://|www\.)\S+$", re.IGNORECASE)
 CITATION = re.compile(r"\[(\d{1,2})\]")
 BODY_FIELD = "body"
+# Where a check's link leads in the admin form: the field's input, or an inline's group.
+ADMIN_ANCHORS = {"sources": "sources-group"}
 
 _registered = []
 
@@ -43,7 +45,7 @@ class Check:
 
     @property
     def anchor(self):
-        return f"id_{self.field}"
+        return ADMIN_ANCHORS.get(self.field, f"id_{self.field}")
 
 
 def register(function):

@@ -58,6 +58,17 @@
     list.hidden = false;
   }
 
+  // A check's link leads to its field; the body's textarea is hidden behind CKEditor, so
+  // focus the editor itself.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest('.reading-panel a[href="#id_body"]');
+    var editor = window.CKEDITOR && window.CKEDITOR.instances.id_body;
+    if (!link || !editor) return;
+    event.preventDefault();
+    editor.container.$.scrollIntoView({block: "center"});
+    editor.focus();
+  });
+
   var timer = null;
   function later(read) {
     clearTimeout(timer);

@@ -33,6 +33,12 @@ def test_author_sees_checks_on_save_and_while_typing(live_server, page):
     expect(panel).to_contain_text("skips from level 2 to level 4")
 
     page.wait_for_selector(".cke_wysiwyg_frame")
+    page.wait_for_function(
+        "CKEDITOR.instances.id_body && CKEDITOR.instances.id_body.status === 'ready'"
+    )
+    panel.get_by_role("link", name="skips from level 2 to level 4").click()  # leads to the body
+    page.wait_for_function("CKEDITOR.instances.id_body.focusManager.hasFocus")
+
     type_in_editor(page, " " + " ".join(["word"] * 120))
     live = page.locator("[data-live-checks]")
     expect(live).to_contain_text("While you type")
