@@ -60,8 +60,11 @@ class ArticleAdminForm(forms.ModelForm):
         self.fields["based_on_version"].initial = latest.number if latest else 0
         # Valid HTML (issue 17): the admin prints help text unescaped, so "<slug>" became an
         # element; and the hidden copy of a callable default must not carry aria-describedby.
-        self.fields["slug"].help_text = escape(self.fields["slug"].help_text)
-        self.fields["disclaimer"].show_hidden_initial = False
+        # (Both fields are absent from the read-only form of staff who may only view.)
+        if "slug" in self.fields:
+            self.fields["slug"].help_text = escape(self.fields["slug"].help_text)
+        if "disclaimer" in self.fields:
+            self.fields["disclaimer"].show_hidden_initial = False
 
     def clean_image(self):
         image = self.cleaned_data.get("image")

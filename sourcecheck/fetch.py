@@ -1,6 +1,6 @@
 """Fetch one source link the polite way: HEAD first, GET if HEAD is refused, redirects followed."""
 
-import socket
+import http.client
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -37,9 +37,11 @@ def _request(url, method, timeout):
             return LinkAnswer(url, response.status, final_url=response.url)
     except urllib.error.HTTPError as error:
         return LinkAnswer(url, error.code, final_url=error.url or "")
-    except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as error:
+    except (OSError, http.client.HTTPException, ValueError) as error:
+        # URLError, refused and reset connections and timeouts are OSErrors; a garbled answer
+        # is an HTTPException; an address urllib cannot parse is a ValueError.
         reason = getattr(error, "reason", error)
-        if isinstance(reason, (socket.timeout, TimeoutError)):
+        if isinstance(reason, TimeoutError):
             return LinkAnswer(url, None, error=f"no answer within {timeout:g} s")
         return LinkAnswer(url, None, error=str(reason)[:200])
 
