@@ -5,7 +5,7 @@ import pytest
 from articles.cache import STATE_KEY
 from glossary.markup import mark_terms
 from glossary.models import Term
-from tests.factories import make_author, make_live_article
+from tests.factories import make_live_article
 
 pytestmark = pytest.mark.django_db
 
@@ -81,12 +81,6 @@ def test_robots_txt_keeps_first_match_parsers_out_of_admin(client):
     parser.parse(client.get("/robots.txt").content.decode().splitlines())
     assert not parser.can_fetch("*", "/admin/")
     assert parser.can_fetch("*", "/articles/")
-
-
-def test_sitemap_includes_authors_who_only_reviewed(client):
-    reviewer = make_author("Reviewer Only")
-    make_live_article("Reviewed", medical_reviewer=reviewer)
-    assert "/authors/reviewer-only/" in client.get("/sitemap.xml").content.decode()
 
 
 def test_pages_other_than_articles_have_open_graph_tags(client):
