@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.html import strip_tags
 
-from articles import search
+from articles import content_checks, search
 from articles.richtext import RichTextField
 from articles.signals import article_workflow
 
@@ -1304,6 +1304,7 @@ def publish_problems(content):
             + ", ".join(off_label)
             + ")."
         )
+    problems += content_checks.publish_blocks(content)  # e.g. body images without alt text
     return problems
 
 

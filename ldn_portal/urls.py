@@ -26,6 +26,7 @@ urlpatterns = [
         name="ckeditor_browse",
     ),
     path("", include("inquiries.urls")),
+    path("", include("glossary.urls")),
     path("", include("articles.urls")),
 ]
 
