@@ -19,6 +19,7 @@ from django.utils.html import strip_tags
 
 from articles import search
 from articles.richtext import RichTextField
+from articles.signals import article_workflow
 
 
 class Topic(models.Model):
@@ -214,7 +215,7 @@ class ArticleQuerySet(models.QuerySet):
             trashed_at__lt=now - datetime.timedelta(days=settings.TRASH_RETENTION_DAYS)
         )
 
-    def empty_trash(self, now=None):
+    def empty_trash(self, now=None, by=None):
         """Delete, for good and with their versions, trashed articles past the retention period.
 
         Returns how many articles were deleted. Newer trashed articles are left alone.
@@ -224,6 +225,7 @@ class ArticleQuerySet(models.QuerySet):
             # Unhook the PROTECTed version pointers first so the cascade can remove versions.
             Article.objects.filter(pk__in=ids).update(live_version=None, latest_version=None)
             Article.objects.filter(pk__in=ids).delete()
+            _workflow_done(None, "empty_trash", by=by, count=len(ids))
         return len(ids)
 
     def live(self, at=None):
@@ -578,14 +580,17 @@ class Article(models.Model):
                     "updated_at",
                 ]
             )
+            _workflow_done(self, "publish", version, by)
         return version
 
     def unpublish(self, by=None):
         """Take the article off the site; its versions and live pointer stay for history."""
         self._set_status(ArticleStatus.UNPUBLISHED, by)
+        _workflow_done(self, "unpublish", None, by)
 
     def archive(self, by=None):
         self._set_status(ArticleStatus.ARCHIVED, by)
+        _workflow_done(self, "archive", None, by)
 
     def submit_for_review(self, by=None):
         self.review_requested_at = timezone.now()
@@ -593,6 +598,7 @@ class Article(models.Model):
             self.status = ArticleStatus.IN_REVIEW
         self.updated_by = by
         self.save(update_fields=["review_requested_at", "status", "updated_by", "updated_at"])
+        _workflow_done(self, "submit_for_review", None, by)
 
     def restore(self, version, by=None):
         """Make `version`'s content the working copy again, saved as a new version.
@@ -646,7 +652,9 @@ class Article(models.Model):
                 )
                 for order, s in enumerate(content.get("sources", []))
             )
-            return self.save_version(by=by, change_note=f"Restored version {version.number}")
+            restored = self.save_version(by=by, change_note=f"Restored version {version.number}")
+            _workflow_done(self, "restore", restored, by)
+            return restored
 
     def _restore_image(self, image):
         image = image or {}
@@ -666,17 +674,28 @@ class Article(models.Model):
         self.trashed_at = timezone.now()
         self.updated_by = by
         self.save(update_fields=["trashed_at", "updated_by", "updated_at"])
+        _workflow_done(self, "trash", None, by)
 
     def restore_from_trash(self, by=None):
         """Bring a trashed article back as it was (readers see it again if it was live)."""
         self.trashed_at = None
         self.updated_by = by
         self.save(update_fields=["trashed_at", "updated_by", "updated_at"])
+        _workflow_done(self, "restore_from_trash", None, by)
 
     def _set_status(self, status, by):
         self.status = status
         self.updated_by = by
         self.save(update_fields=["status", "updated_by", "updated_at"])
+
+
+def _workflow_done(article, action, version=None, by=None, **extra):
+    """Tell listeners (the audit log) once the action is committed (articles/signals.py)."""
+    transaction.on_commit(
+        lambda: article_workflow.send(
+            sender=Article, article=article, action=action, version=version, by=by, **extra
+        )
+    )
 
 
 def _date_or_none(value):

@@ -15,6 +15,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html
 
 from articles.models import Topic
+from audit.models import Action, AuditEntry
 from inquiries import demand
 from inquiries.forms import AddTopicForm, LinkArticleForm
 from inquiries.models import DemandReport, Inquiry
@@ -231,6 +232,15 @@ class InquiryAdmin(admin.ModelAdmin):
         )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        # Who looked at which reader's name and address (audit log); only a page that showed it.
+        if can_see_personal_data(request.user) and getattr(response, "context_data", None):
+            inquiry = response.context_data.get("original")
+            if inquiry is not None:
+                AuditEntry.objects.record(Action.PERSONAL_DATA_VIEWED, request=request, obj=inquiry)
+        return response
+
     @admin.display(description="question", ordering="question")
     def summary(self, obj):
         return str(obj)
@@ -318,6 +328,13 @@ class InquiryAdmin(admin.ModelAdmin):
         columns = EXPORT_COLUMNS
         if can_see_personal_data(request.user):
             columns = EXPORT_COLUMNS + PERSONAL_EXPORT_COLUMNS
+        AuditEntry.objects.record(
+            Action.EXPORT,
+            request=request,
+            what="inquiries CSV",
+            rows=queryset.count(),
+            personal_data=can_see_personal_data(request.user),
+        )
         writer = csv.writer(_Echo())
 
         def rows():
