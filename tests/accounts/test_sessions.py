@@ -56,9 +56,12 @@ def test_the_session_cookie_dies_with_the_browser_when_asked(client, settings):
 def test_production_defaults_end_sessions_at_browser_close_and_require_two_factor():
     show = (
         "from django.conf import settings as s; "
-        "print(s.SESSION_EXPIRE_AT_BROWSER_CLOSE, s.STAFF_TWO_FACTOR_REQUIRED, s.SESSION_COOKIE_AGE)"
+        "print(s.SESSION_EXPIRE_AT_BROWSER_CLOSE, s.STAFF_TWO_FACTOR_REQUIRED, "
+        "s.SESSION_COOKIE_AGE)"
     )
-    production = run_manage("shell", "--no-imports", "-c", show, DJANGO_DEBUG="false", DJANGO_SECRET_KEY="k" * 50)
+    production = run_manage(
+        "shell", "--no-imports", "-c", show, DJANGO_DEBUG="false", DJANGO_SECRET_KEY="k" * 50
+    )
     development = run_manage("shell", "--no-imports", "-c", show)
 
     assert production.stdout.split() == ["True", "True", "28800"], production.stderr

@@ -83,7 +83,7 @@ def test_the_next_sign_in_asks_for_a_code_and_accepts_only_the_right_one(client)
 
 
 def test_wrong_codes_in_a_row_make_the_next_try_wait(client):
-    edith = make_staff("edith", "Editors")
+    make_staff("edith", "Editors")
     sign_in(client, "edith")
     key, _ = enrol(client)
     client.post("/admin/logout/")
