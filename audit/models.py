@@ -80,7 +80,8 @@ class AuditEntryQuerySet(models.QuerySet):
         """Append one entry: `action` (an Action) done by `by` to `obj`, with `details`.
 
         Without `by`, the signed-in user of `request` (or of the request being served) is
-        taken. Details must be JSON-serialisable ids, counts and flags, never a reader's data.
+        taken; pass an AnonymousUser for "nobody signed in" (a failed sign-in). Details must
+        be JSON-serialisable ids, counts and flags, never a reader's data.
         """
         if action not in Action.values:
             raise ValueError(f"Unknown audit action {action!r}; add it to audit.models.Action.")
@@ -89,11 +90,9 @@ class AuditEntryQuerySet(models.QuerySet):
             raise ValueError(f"Audit details may not hold {sorted(forbidden)}.")
         request = request or current_request.get()
         if by is None and request is not None:
-            user = getattr(request, "user", None)
-            if user is not None and user.is_authenticated:
-                by = user
+            by = getattr(request, "user", None)
         entry = self.model(action=action, details=details)
-        if by is not None:
+        if by is not None and by.is_authenticated:
             entry.by_id = by.pk
             entry.by_username = by.get_username()
         if obj is not None:

@@ -1,7 +1,7 @@
 """What the portal records without being asked: sign-ins, roles, permissions, articles."""
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import AnonymousUser, Group
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import m2m_changed, post_save, pre_save
 
@@ -55,15 +55,24 @@ def signed_out(sender, request, user, **kwargs):
 
 def sign_in_failed(sender, credentials, request=None, **kwargs):
     user = _known_user(credentials.get("username"))
+    # By the account that was tried, if it exists, whoever this browser was signed in as.
     AuditEntry.objects.record(
-        Action.SIGN_IN_FAILED, by=user, obj=user, request=request, known_user=user is not None
+        Action.SIGN_IN_FAILED,
+        by=user or AnonymousUser(),
+        obj=user,
+        request=request,
+        known_user=user is not None,
     )
 
 
 def locked_out(sender, request, username, ip_address, **kwargs):
     user = _known_user(username)
     AuditEntry.objects.record(
-        Action.LOCKOUT, by=user, obj=user, request=request, known_user=user is not None
+        Action.LOCKOUT,
+        by=user or AnonymousUser(),
+        obj=user,
+        request=request,
+        known_user=user is not None,
     )
 
 

@@ -14,7 +14,7 @@ def audit_log_link(obj, user):
     content_type = ContentType.objects.get_for_model(obj, for_concrete_model=False)
     url = reverse("admin:audit_auditentry_changelist")
     return format_html(
-        '<li><a href="{}?content_type__id__exact={}&amp;object_id={}">Audit log</a></li>',
+        '<li><a href="{}?content_type__id__exact={}&amp;object_id={}">Audit entries</a></li>',
         url,
         content_type.pk,
         obj.pk,
