@@ -121,16 +121,15 @@ def verify(request, code):
     return None
 
 
-def wait_seconds(user):
-    """Seconds before another code will be checked (django-otp's throttling), or 0."""
-    device = app_device(user)
+def wait_seconds(device):
+    """Seconds before `device` checks another code (django-otp's throttling), or 0."""
     if device is None:
         return 0
     allowed, data = device.verify_is_allowed()
-    if allowed or not data:
+    locked_until = (data or {}).get("locked_until")
+    if allowed or locked_until is None:
         return 0
-    locked_until = data.get("locked_until")
-    return max(0, int((locked_until - timezone.now()).total_seconds()) + 1) if locked_until else 0
+    return max(1, int((locked_until - timezone.now()).total_seconds()) + 1)
 
 
 def renew_recovery_codes(request):

@@ -16,6 +16,12 @@ def _next_url(request):
     return "/admin/"
 
 
+def _wait_message(seconds):
+    # django-otp doubles the wait after each wrong code, so guessing takes years.
+    unit = "second" if seconds == 1 else "seconds"
+    return f"Too many wrong codes. Wait {seconds} {unit}, then try again."
+
+
 def _context(request, **extra):
     return {**admin.site.each_context(request), "next": _next_url(request), **extra}
 
@@ -41,7 +47,10 @@ def setup(request):
         )
     device = two_factor.pending_app_device(user)
     form = EnrolForm(request.POST or None)
-    if form.is_valid():
+    wait = two_factor.wait_seconds(device)
+    if form.is_valid() and wait:
+        form.add_error("code", _wait_message(wait))
+    elif form.is_valid():
         codes = two_factor.enrol(request, device, form.cleaned_data["code"])
         if codes is not None:
             return render(
@@ -76,10 +85,10 @@ def verify(request):
     if user.is_verified():
         return redirect(_next_url(request))
     form = CodeForm(request.POST or None)
-    wait = two_factor.wait_seconds(user)
+    wait = two_factor.wait_seconds(two_factor.app_device(user))
     if form.is_valid():
         if wait:
-            form.add_error("code", f"Too many wrong codes. Wait {wait} seconds, then try again.")
+            form.add_error("code", _wait_message(wait))
         elif two_factor.verify(request, form.cleaned_data["code"]):
             return redirect(_next_url(request))
         else:

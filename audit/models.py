@@ -116,7 +116,7 @@ def object_label(obj):
 class AuditEntry(models.Model):
     """One thing someone did that the organization must be able to account for. Append-only."""
 
-    at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
+    at = models.DateTimeField("date", default=timezone.now, db_index=True, editable=False)
     action = models.CharField(max_length=40, choices=Action.choices, db_index=True)
     # No database constraint, so deleting a staff account keeps its entries (and their
     # user name) instead of changing or removing them.
@@ -134,6 +134,7 @@ class AuditEntry(models.Model):
     )
     content_type = models.ForeignKey(
         ContentType,
+        verbose_name="kind of object",
         on_delete=models.DO_NOTHING,
         db_constraint=False,
         null=True,
@@ -151,7 +152,7 @@ class AuditEntry(models.Model):
 
     class Meta:
         verbose_name = "audit entry"
-        verbose_name_plural = "audit log"
+        verbose_name_plural = "audit entries"
         ordering = ["-at", "-pk"]
         indexes = [
             models.Index(fields=["content_type", "object_id", "at"], name="audit_object_at"),

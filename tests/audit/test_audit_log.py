@@ -334,7 +334,11 @@ def test_an_articles_page_links_to_its_own_entries_for_superusers(client):
     client.force_login(boss)
 
     page = client.get(f"/admin/articles/article/{article.pk}/change/").content.decode()
-    link = page.split('">Audit entries</a>')[0].rsplit('href="', 1)[1].replace("&amp;", "&")
+    link = (
+        page.split('">Audit entries for this article</a>')[0]
+        .rsplit('href="', 1)[1]
+        .replace("&amp;", "&")
+    )
     listing = client.get(link)
 
     assert listing.status_code == 200
@@ -349,4 +353,4 @@ def test_editors_do_not_get_the_audit_link(client):
 
     page = client.get(f"/admin/articles/article/{article.pk}/change/").content.decode()
 
-    assert "Audit entries" not in page
+    assert "Audit entries for this article" not in page
