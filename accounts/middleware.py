@@ -12,7 +12,7 @@ class StaffTwoFactorMiddleware:
     After django-otp's OTPMiddleware. The password step (the admin login, with its lockout)
     signs the session in; until the session is verified, every staff-area URL but the
     two-factor pages and sign-out sends them to enrol (no app yet) or to enter a code.
-    Whoever has enrolled must pass it too, required or not.
+    While the setting is on, whoever has enrolled must pass it too, required or not.
     """
 
     def __init__(self, get_response):
@@ -23,6 +23,8 @@ class StaffTwoFactorMiddleware:
         return redirect_to or self.get_response(request)
 
     def _gate(self, request):
+        if not settings.STAFF_TWO_FACTOR_REQUIRED:
+            return None
         if not request.path.startswith(tuple(settings.CSP_STAFF_AREA_PREFIXES)):
             return None
         user = request.user

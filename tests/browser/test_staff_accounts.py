@@ -12,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from tests.accounts.helpers import app_code
+from tests.browser.test_accessibility import axe_violations
 from tests.factories import default_disclaimer, make_article, make_author, make_staff
 
 create_roles = importlib.import_module("articles.migrations.0003_roles").create_roles
@@ -62,6 +63,7 @@ def test_newcomer_made_editor_enrols_publishes_and_the_log_shows_it(live_server,
     password_step(boss_page, base, "boss", BOSS_PASSWORD)
     expect(boss_page.get_by_role("heading", name="Enter your code")).to_be_visible()
     shot(boss_page, "01-boss-second-step")
+    assert axe_violations(boss_page) == []
     boss_page.fill("#id_code", app_code(BOSS_KEY))
     boss_page.click("input[type=submit]")
     expect(boss_page.locator("#user-tools")).to_contain_text("boss")
@@ -91,6 +93,7 @@ def test_newcomer_made_editor_enrols_publishes_and_the_log_shows_it(live_server,
     expect(new_page.get_by_role("heading", name="Set up two-factor sign-in")).to_be_visible()
     expect(new_page.get_by_alt_text("QR code holding the setup key below")).to_be_visible()
     shot(new_page, "03-enrol")
+    assert axe_violations(new_page) == []
     key = new_page.locator(".two-factor-key").inner_text().replace(" ", "")
     assert re.fullmatch(r"[A-Z2-7]{32}", key)
     new_page.fill("#id_code", "000000")
@@ -103,6 +106,7 @@ def test_newcomer_made_editor_enrols_publishes_and_the_log_shows_it(live_server,
     expect(new_page.get_by_text("Two-factor sign-in is on.")).to_be_visible()
     expect(new_page.locator(".two-factor-codes li")).to_have_count(10)
     shot(new_page, "05-recovery-codes")
+    assert axe_violations(new_page) == []
     new_page.get_by_role("link", name="I have saved them: continue").click()
     expect(new_page.locator("#user-tools")).to_contain_text("nadia")
 
