@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Who is signed in, for audit entries recorded where no request is passed (role changes).
     "audit.context.CurrentRequestMiddleware",
+    "accounts.middleware.IdleSessionMiddleware",
     # Whether this session passed the second factor; the staff area waits until it has.
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.StaffTwoFactorMiddleware",
@@ -241,10 +242,10 @@ TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 # Staff who can publish or see readers' personal data pass a second factor (an authenticator
 # app, or a recovery code) after the password. Off by default only with debug on (make run).
 STAFF_TWO_FACTOR_REQUIRED = env.bool("LDN_STAFF_TWO_FACTOR", default=not DEBUG)
-# A session ends after this many seconds without a request (every request starts the count
-# again), and, in production, when the browser closes.
+# A session ends after this many seconds without a request (every signed-in request starts
+# the count again: accounts.middleware.IdleSessionMiddleware), and, in production, when the
+# browser closes.
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_IDLE_SECONDS", default=8 * 60 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool(
     "DJANGO_SESSION_EXPIRE_AT_BROWSER_CLOSE", default=not DEBUG
 )

@@ -187,3 +187,20 @@ def test_the_admin_login_page_is_unchanged(client):
     assert 'id="login-form"' in html
     assert 'name="username"' in html and 'name="password"' in html
     assert "otp" not in html
+
+
+@pytest.mark.django_db(databases=[])
+def test_a_lost_database_gives_staff_the_503_page_not_an_error(monkeypatch):
+    from tests.ldn_portal.test_health import run_with_unreachable_database
+
+    monkeypatch.setenv("LDN_STAFF_TWO_FACTOR", "true")
+    result = run_with_unreachable_database(
+        """
+        client.cookies["sessionid"] = "a" * 32
+        response = client.get("/admin/articles/article/")
+        print(response.status_code)
+        """
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-1] == "503"
