@@ -1,5 +1,9 @@
+from functools import wraps
+
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -7,6 +11,19 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import two_factor
 from accounts.forms import CodeForm, EnrolForm
+
+
+def _switched_on(view):
+    """The pages exist only while LDN_STAFF_TWO_FACTOR is on: otherwise nobody is asked for a
+    code, and a page saying "two-factor sign-in is on" would be untrue."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not settings.STAFF_TWO_FACTOR_REQUIRED:
+            raise Http404("Two-factor sign-in is switched off on this site.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def _next_url(request):
@@ -28,6 +45,7 @@ def _context(request, **extra):
 
 @never_cache
 @sensitive_post_parameters("code")
+@_switched_on
 @staff_member_required
 def setup(request):
     """Enrol an authenticator app: scan the code (or type the key), confirm with one code."""
@@ -76,6 +94,7 @@ def setup(request):
 
 @never_cache
 @sensitive_post_parameters("code")
+@_switched_on
 @staff_member_required
 def verify(request):
     """The second step of signing in: a code from the app, or a recovery code."""

@@ -139,6 +139,7 @@ def test_with_the_setting_off_staff_sign_in_with_the_password_alone(client, sett
     sign_in(client, "edith")
 
     assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/two-factor/setup/").status_code == 404
 
 
 def test_the_lockout_still_applies_with_two_factor_on(client):
