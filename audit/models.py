@@ -51,6 +51,7 @@ class Action(models.TextChoices):
     PERSONAL_DATA_VIEWED = "personal_data_viewed", "reader's personal data viewed"
     EXPORT = "export", "export"
     PURGE = "purge", "personal data purged"
+    ERASURE = "erasure", "reader's question deleted"
     AUDIT_PURGE = "audit_purge", "old audit entries purged"
 
 

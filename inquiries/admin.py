@@ -241,6 +241,16 @@ class InquiryAdmin(admin.ModelAdmin):
                 AuditEntry.objects.record(Action.PERSONAL_DATA_VIEWED, request=request, obj=inquiry)
         return response
 
+    # Deleting a reader's question (an erasure request) is recorded, by id, with who did it.
+    def delete_model(self, request, obj):
+        AuditEntry.objects.record(Action.ERASURE, request=request, obj=obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for inquiry in queryset:
+            AuditEntry.objects.record(Action.ERASURE, request=request, obj=inquiry)
+        super().delete_queryset(request, queryset)
+
     @admin.display(description="question", ordering="question")
     def summary(self, obj):
         return str(obj)

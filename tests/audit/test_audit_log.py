@@ -259,6 +259,24 @@ def test_csv_exports_are_recorded_with_rows_and_personal_data(client):
     assert no_reader_data_in_the_log()
 
 
+def test_deleting_readers_questions_in_the_admin_is_recorded_by_id(client):
+    one = make_inquiry(name=READER_NAME, email=READER_EMAIL)
+    two, three = make_inquiry(), make_inquiry()
+    sam = make_staff("sam", "Inquiry staff")
+    client.force_login(sam)
+
+    client.post(f"/admin/inquiries/inquiry/{one.pk}/delete/", {"post": "yes"})
+    client.post(
+        "/admin/inquiries/inquiry/",
+        {"action": "delete_selected", "_selected_action": [two.pk, three.pk], "post": "yes"},
+    )
+
+    erased = entries(Action.ERASURE)
+    assert sorted(int(e.object_id) for e in erased) == [one.pk, two.pk, three.pk]
+    assert {e.by for e in erased} == {sam}
+    assert no_reader_data_in_the_log()
+
+
 def test_content_exports_and_purges_are_recorded(tmp_path):
     make_inquiry(name=READER_NAME, email=READER_EMAIL)
 
