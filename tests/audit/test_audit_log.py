@@ -6,7 +6,7 @@ import json
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.core.management import call_command
-from django.db import connection
+from django.db import InternalError, connection, transaction
 from django.utils import timezone
 
 from articles.models import Article
@@ -73,6 +73,26 @@ def test_entries_cannot_be_changed_or_deleted():
     assert AuditEntry.objects.get(pk=entry.pk).details == {"rows": 1}
 
 
+@pytest.mark.postgres
+def test_on_postgresql_the_database_refuses_changes_and_deletions_too():
+    if connection.vendor != "postgresql":
+        pytest.skip("The trigger exists on PostgreSQL only")
+    entry = AuditEntry.objects.record(Action.EXPORT, rows=1)
+
+    for sql in (
+        "UPDATE audit_auditentry SET action = 'sign_in' WHERE id = %s",
+        "DELETE FROM audit_auditentry WHERE id = %s",
+    ):
+        with (
+            pytest.raises(InternalError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [entry.pk])
+
+    assert AuditEntry.objects.get(pk=entry.pk).action == Action.EXPORT
+
+
 def test_deleting_a_staff_account_keeps_its_entries():
     edith = make_staff("edith", "Editors")
     AuditEntry.objects.record(Action.EXPORT, by=edith, rows=1)
@@ -84,13 +104,9 @@ def test_deleting_a_staff_account_keeps_its_entries():
 
 def test_the_retention_purge_removes_only_old_entries_and_records_itself(settings):
     settings.AUDIT_RETENTION_DAYS = 30
-    old = AuditEntry.objects.record(Action.EXPORT, rows=1)
-    # Entries cannot be updated: backdate this one in SQL.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE audit_auditentry SET at = %s WHERE id = %s",
-            [timezone.now() - datetime.timedelta(days=31), old.pk],
-        )
+    old = AuditEntry.objects.create(
+        action=Action.EXPORT, at=timezone.now() - datetime.timedelta(days=31), details={}
+    )
     recent = AuditEntry.objects.record(Action.EXPORT, rows=2)
     out = io.StringIO()
 
