@@ -43,7 +43,7 @@ class ArticleAdminForm(forms.ModelForm):
             "medical_reviewer", "disclaimer", "last_reviewed",
             "next_review_due", "image", "image_alt", "image_caption", "image_credit",
             "image_rights_holder", "image_licence", "image_permission_contact",
-            "image_link_back_required", "image_source_url", "go_live_at", "expire_at", "featured",
+            "image_link_back_required", "image_source_url", "featured",
         ]  # fmt: skip
 
     def __init__(self, *args, **kwargs):

@@ -164,16 +164,20 @@ def test_article_page_shows_every_part_of_the_live_version(client, settings):
     [
         {"status": ArticleStatus.UNPUBLISHED},
         {"status": ArticleStatus.ARCHIVED},
-        {"go_live_at": timezone.now() + datetime.timedelta(days=1)},
+        {"live_from": timezone.now() + datetime.timedelta(days=1)},
         {"expire_at": timezone.now() - datetime.timedelta(minutes=1)},
     ],
     ids=["unpublished", "archived", "not-yet-live", "expired"],
 )
 def test_article_that_is_not_live_is_404(client, change):
     article = make_live_article()
-    type(article).objects.filter(pk=article.pk).update(**change)
+    url = article.get_absolute_url()
+    if "live_from" in change:
+        article.versions.update(**change)
+    else:
+        type(article).objects.filter(pk=article.pk).update(**change)
 
-    assert client.get(article.get_absolute_url()).status_code == 404
+    assert client.get(url).status_code == 404
 
 
 def test_draft_article_is_404(client):
@@ -378,16 +382,19 @@ def test_rss_and_atom_feeds_list_live_articles_only(client):
         assert "Feed draft piece" not in body
 
 
+SITEMAP_SECTIONS = ["articles", "topics", "authors"]
+
+
 def test_sitemap_lists_live_articles_topics_and_authors_with_lastmod(client):
     topic = make_topic("Sleep")
     writer = make_author("Ana Gil")
     make_live_article("Mapped piece", topics=[topic], authors=[writer])
     make_article("Unmapped draft", topics=[make_topic("Hidden topic")])
 
-    response = client.get("/sitemap.xml")
-    body = html_of(response)
+    responses = [client.get(f"/sitemap-{section}.xml") for section in SITEMAP_SECTIONS]
+    body = "".join(html_of(response) for response in responses)
 
-    assert response.status_code == 200
+    assert [response.status_code for response in responses] == [200, 200, 200]
     assert "http://testserver/articles/mapped-piece/" in body
     assert "http://testserver/topics/sleep/" in body
     assert "http://testserver/authors/ana-gil/" in body
