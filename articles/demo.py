@@ -390,6 +390,8 @@ def _create_main_article(topics, authors, disclaimer):
         **{key: value.strip() for key, value in MAIN_V1.items()},
     )
     article.topics.set([topics[s] for s in ("low-dose-naltrexone", "lupus", "pain-management")])
+    article.main_topic = topics["low-dose-naltrexone"]
+    article.save()
     ArticleAuthor.objects.create(article=article, author=authors["dana-whitfield"], order=0)
     Source.objects.create(article=article, order=0, **MAIN_SOURCES[3])
     v1 = article.save_version(change_note="First draft from readers' questions.")
