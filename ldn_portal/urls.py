@@ -17,6 +17,8 @@ admin.site.site_title = settings.SITE_NAME
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    # Under /admin/ so it gets the staff area's policy and is never cached for readers.
+    path("admin/two-factor/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     # django-ckeditor's URL names, with uploads checked by articles.uploads (issue 7).
     path("ckeditor/upload/", upload_views.upload, name="ckeditor_upload"),
