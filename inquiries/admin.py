@@ -627,11 +627,23 @@ class InquiryAdmin(admin.ModelAdmin):
         found = None
         if form.is_valid():
             found = Inquiry.objects.from_address(form.cleaned_data["email"])
+            ids = list(found.values_list("pk", flat=True))
             if "download" in request.POST:
+                AuditEntry.objects.record(
+                    Action.EXPORT,
+                    request=request,
+                    what="reader data",
+                    rows=len(ids),
+                    personal_data=True,
+                    inquiries=ids,
+                )
                 return self._reader_data_file(found)
             if "erase" in request.POST:
                 if form.cleaned_data["confirm_erase"]:
                     count = found.erase_personal_data()
+                    AuditEntry.objects.record(
+                        Action.ERASURE, request=request, what="reader's request", inquiries=ids
+                    )
                     self.message_user(
                         request,
                         f"Erased {count} question(s) from that address: their details, "
@@ -640,6 +652,13 @@ class InquiryAdmin(admin.ModelAdmin):
                     )
                     return redirect(reverse("admin:inquiries_inquiry_reader_data"))
                 form.add_error("confirm_erase", "Tick the box to confirm the erasure.")
+            elif ids:
+                AuditEntry.objects.record(
+                    Action.PERSONAL_DATA_VIEWED,
+                    request=request,
+                    what="reader data request",
+                    inquiries=ids,
+                )
         context = {
             **self.admin_site.each_context(request),
             "title": "A reader's data",
