@@ -22,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
 
-from articles.uploads import FileNotStored, clean_uploaded_image
+from articles.uploads import FileNotStored, clean_uploaded_image, saved_together
 
 CSRF_FIELD = "ckCsrfToken"
 
@@ -55,9 +55,11 @@ class VerifiedImageUploadView(ImageUploadView):
             return self._refuse(func_num, " ".join(error.messages), 400)
 
         try:
-            saved_path = get_backend()(storage, safe_copy).save_as(
-                get_upload_filename(safe_copy.name, request)
-            )
+            # The image and the thumbnail the file browser shows: both or neither.
+            with saved_together():
+                saved_path = get_backend()(storage, safe_copy).save_as(
+                    get_upload_filename(safe_copy.name, request)
+                )
         except FileNotStored as error:
             return self._refuse(func_num, error.strerror, 507)
         url = utils.get_media_url(saved_path)

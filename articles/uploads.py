@@ -276,6 +276,9 @@ class AtomicFileSystemStorage(FileSystemStorage):
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
+        together = getattr(_uncommitted, "together", None)
+        if together is not None:
+            together.append(full_path)
         _remove_if_rolled_back(full_path)
         return os.path.relpath(full_path, self.location).replace("\\", "/")
 
@@ -295,6 +298,22 @@ class AtomicFileSystemStorage(FileSystemStorage):
                 return name, full_path
             else:
                 return name, full_path
+
+
+@contextlib.contextmanager
+def saved_together():
+    """Files saved inside are kept only if every save succeeds (an image and its thumbnail)."""
+    saved, previous = [], getattr(_uncommitted, "together", None)
+    _uncommitted.together = saved
+    try:
+        yield
+    except BaseException:
+        for full_path in saved:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(full_path)
+        raise
+    finally:
+        _uncommitted.together = previous
 
 
 class _Committed:
