@@ -1,7 +1,7 @@
 """Sitemaps for search engines: live articles, and the topics and authors that have them."""
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Q, Subquery
 
 from articles.models import Article, Author, Topic
 
@@ -9,6 +9,8 @@ from articles.models import Article, Author, Topic
 class ArticleSitemap(Sitemap):
     changefreq = "monthly"
     priority = 0.8
+    # Pages of the articles section (sitemap-articles.xml?p=N): small enough to render fast.
+    limit = 2000
 
     def items(self):
         return (
@@ -19,6 +21,10 @@ class ArticleSitemap(Sitemap):
 
     def lastmod(self, item):
         return item.last_published_at
+
+    def get_latest_lastmod(self):
+        # For the sitemap index: one aggregate, not a walk over every article.
+        return self.items().aggregate(latest=Max("last_published_at"))["latest"]
 
 
 class _WithLiveArticles(Sitemap):
@@ -47,8 +53,20 @@ class TopicSitemap(_WithLiveArticles):
 
 
 class AuthorSitemap(_WithLiveArticles):
+    """Authors with a live article they wrote or reviewed (both are on their page)."""
+
     model = Author
-    relation = "articles"
+
+    def items(self):
+        theirs = Article.objects.live().filter(
+            Q(article_authors__author=OuterRef("pk")) | Q(medical_reviewer=OuterRef("pk"))
+        )
+        newest = theirs.order_by("-last_published_at").values("last_published_at")[:1]
+        return (
+            Author.objects.annotate(last_published=Subquery(newest))
+            .filter(last_published__isnull=False)
+            .order_by("slug")
+        )
 
 
 SITEMAPS = {"articles": ArticleSitemap, "topics": TopicSitemap, "authors": AuthorSitemap}

@@ -1,9 +1,7 @@
-from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from articles import feeds, views
+from articles import feeds, sitemap_views, views
 from articles.cache import reader_page_cache
-from articles.sitemaps import SITEMAPS
 
 app_name = "articles"
 
@@ -17,8 +15,17 @@ urlpatterns = [
     ),
     path("topics/<slug:slug>/", reader_page_cache(views.TopicView.as_view()), name="topic"),
     path("authors/<slug:slug>/", reader_page_cache(views.AuthorView.as_view()), name="author"),
-    path("feeds/articles/", feeds.LatestArticlesFeed(), name="feed"),
-    path("feeds/articles/atom/", feeds.LatestArticlesAtomFeed(), name="feed-atom"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("feeds/articles/", reader_page_cache(feeds.LatestArticlesFeed()), name="feed"),
+    path(
+        "feeds/articles/atom/",
+        reader_page_cache(feeds.LatestArticlesAtomFeed()),
+        name="feed-atom",
+    ),
+    path("sitemap.xml", reader_page_cache(sitemap_views.index), name="sitemap"),
+    path(
+        "sitemap-<slug:section>.xml",
+        reader_page_cache(sitemap_views.section),
+        name="sitemap-section",
+    ),
     path("robots.txt", views.robots_txt, name="robots"),
 ]

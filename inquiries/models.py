@@ -9,6 +9,7 @@ so it can be hidden from most staff and purged after the retention period.
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
@@ -22,6 +23,7 @@ from inquiries.urgent import is_urgent
 
 QUESTION_MAX_LENGTH = 5000
 PERSONAL_FIELDS = ("name", "email", "client_hash")
+ERASED = "(Erased at the reader's request.)"
 
 
 class Channel(models.TextChoices):
@@ -43,6 +45,18 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = (Status.NEW, Status.TRIAGED)
+
+# No question reached the organization before this, and none arrives from the future: dates
+# outside these bounds are typing mistakes, and a year such as 1 or 9999 made the triage list's
+# date drill-down probe every year in between or fail past the last one.
+EARLIEST_RECEIVED = datetime.date(1990, 1, 1)
+LATEST_RECEIVED_AHEAD = datetime.timedelta(days=1)
+
+
+def plausible_dates():
+    """(earliest, latest) moment a question may have been received or answered."""
+    earliest = timezone.make_aware(datetime.datetime.combine(EARLIEST_RECEIVED, datetime.time()))
+    return earliest, timezone.now() + LATEST_RECEIVED_AHEAD
 
 
 class ArticleRole(models.TextChoices):
@@ -78,9 +92,6 @@ class InquiryQuerySet(models.QuerySet):
         """The questions that led staff to write `article` (for the article admin)."""
         return self.filter(related_article=article, related_article_role=ArticleRole.PROMPTED)
 
-    def answered_by(self, article):
-        return self.filter(related_article=article, related_article_role=ArticleRole.ANSWERS)
-
     def raised_before_update(self, article):
         """Questions sent from `article`'s page while readers saw a version older than its
         latest public update (the live version, or an earlier one, with a public change note).
@@ -98,14 +109,18 @@ class InquiryQuerySet(models.QuerySet):
     def start_draft(self, topic, title, by=None):
         """Create a draft article on `topic` from these questions; returns the article.
 
-        The questions go into the editor's note (staff only, never the body), and each
-        inquiry is linked as having prompted the article. One transaction.
+        Each inquiry is linked as having prompted the article, and the editor's note names
+        them by number only: authors who edit the draft may not be allowed to read readers'
+        questions, and staff who are find them under "Prompted by" on the article's page.
+        One transaction.
         """
         with transaction.atomic():
-            questions = list(self.order_by("received_at", "pk"))
-            note = "Written because readers asked:\n" + "\n".join(
-                f"- {' '.join(inquiry.question.split())} (inquiry {inquiry.pk})"
-                for inquiry in questions
+            ids = list(self.order_by("received_at", "pk").values_list("pk", flat=True))
+            note = (
+                "Written because readers asked: inquiries "
+                + ", ".join(str(pk) for pk in ids)
+                + ". Staff who may read reader questions find them under “Prompted by” on this"
+                " page."
             )
             article = Article.objects.create(
                 title=title,
@@ -115,9 +130,7 @@ class InquiryQuerySet(models.QuerySet):
                 updated_by=by,
             )
             article.topics.set([topic])
-            Inquiry.objects.filter(pk__in=[i.pk for i in questions]).link_article(
-                article, ArticleRole.PROMPTED
-            )
+            Inquiry.objects.filter(pk__in=ids).link_article(article, ArticleRole.PROMPTED)
             return article
 
     def to_notify(self):
@@ -125,27 +138,6 @@ class InquiryQuerySet(models.QuerySet):
         return self.filter(reply_wanted=True, consent_given=True).exclude(email="")
 
     # Bulk triage operations: one UPDATE each, used by the admin actions. -------------------
-    def update(self, **kwargs):
-        # An UPDATE sends no signal: recount the demand summary and forget the cached
-        # dashboard here.
-        from inquiries import summary
-        from inquiries.demand import invalidate
-
-        if summary.COUNTED_FIELDS.isdisjoint(kwargs):
-            count = super().update(**kwargs)
-        else:
-            with transaction.atomic():
-                # The rows to recount are the rows updated: update by id, not by the filter
-                # (which may match other rows by then, or none: status=new → triaged).
-                ids = list(self.values_list("pk", flat=True))
-                count = sum(
-                    super(InquiryQuerySet, Inquiry.objects.filter(pk__in=batch)).update(**kwargs)
-                    for batch in summary.batches(ids)
-                )
-                summary.recount(ids)
-        invalidate()
-        return count
-
     def mark_answered(self, at=None):
         return self.update(
             status=Status.ANSWERED, answered_at=Coalesce("answered_at", at or timezone.now())
@@ -162,22 +154,38 @@ class InquiryQuerySet(models.QuerySet):
 
     def add_topic(self, topic):
         """Tag every inquiry with `topic`; new ones move from "new" to "triaged"."""
-        from inquiries import summary
-
         with transaction.atomic():
             through = Inquiry.topics.through
             ids = list(self.values_list("pk", flat=True))
             through.objects.bulk_create(
                 [through(inquiry_id=pk, topic=topic) for pk in ids], ignore_conflicts=True
             )
-            # bulk_create sends no m2m_changed: recount here; the update below forgets the
-            # cached dashboard.
             Inquiry.objects.filter(pk__in=ids, status=Status.NEW).update(status=Status.TRIAGED)
-            summary.recount(ids)
             return len(ids)
 
     def link_article(self, article, role):
         return self.update(related_article=article, related_article_role=role)
+
+    def from_address(self, address):
+        """Every question sent from one e-mail address (a reader's request for their data)."""
+        return self.filter(email__iexact=address.strip()) if address.strip() else self.none()
+
+    def erase_personal_data(self):
+        """Blank the people behind these questions: their details, their words and our replies
+        to them. Topics, channel, status and dates stay, so every count stays true. Returns
+        the number of questions erased."""
+        with transaction.atomic():
+            ids = list(self.values_list("pk", flat=True))
+            InquiryMessage.objects.filter(inquiry_id__in=ids).update(body=ERASED)
+            return Inquiry.objects.filter(pk__in=ids).update(
+                name="",
+                email="",
+                client_hash="",
+                question=ERASED,
+                staff_notes="",
+                consent_given=False,
+                consent_at=None,
+            )
 
     def purge_personal_data(self, older_than_days, spam_days=30, now=None):
         """Apply the retention rules; returns (personal data blanked, spam deleted).
@@ -290,6 +298,13 @@ class Inquiry(models.Model):
     client_hash = models.CharField(
         max_length=64, blank=True, editable=False, help_text="Salted hash of the sender's address."
     )
+    # The Message-ID of the e-mail that brought the question: fetching it again finds it.
+    mail_message_id = models.CharField(
+        max_length=255, unique=True, null=True, blank=True, editable=False
+    )
+    had_attachments = models.BooleanField(
+        default=False, editable=False, help_text="The e-mail had attachments; they were not kept."
+    )
     # One per rendered form: a double-click or a resubmitted page creates one inquiry, not two.
     submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
@@ -312,6 +327,12 @@ class Inquiry(models.Model):
                 name="inquiry_answered",
                 condition=Q(answered_at__isnull=False),
             ),
+            # The dashboard's "unanswered now": readers still waiting for the reply they asked for.
+            models.Index(
+                fields=["status"],
+                name="inquiry_awaiting_reply",
+                condition=Q(reply_wanted=True, answered_at__isnull=True),
+            ),
         ]
 
     def __str__(self):
@@ -324,12 +345,29 @@ class Inquiry(models.Model):
         if self._state.adding and not self.is_urgent and is_urgent(self.question):
             # Flag new messages only: staff who clear the flag after reading it decide.
             self.is_urgent = True
-        # The demand summary is recounted on post_save: in the same transaction as the row.
-        with transaction.atomic():
-            super().save(*args, **kwargs)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("admin:inquiries_inquiry_change", args=[self.pk])
+
+    def clean(self):
+        earliest, latest = plausible_dates()
+        errors = {}
+        for field in ("received_at", "answered_at"):
+            value = getattr(self, field)
+            if value is not None and not earliest <= value <= latest:
+                errors[field] = (
+                    f"Give a date between {EARLIEST_RECEIVED:%-d %B %Y} and today (check the year)."
+                )
+        if (
+            "received_at" not in errors
+            and self.answered_at
+            and self.received_at
+            and self.answered_at < self.received_at
+        ):
+            errors["answered_at"] = "A question cannot be answered before it was received."
+        if errors:
+            raise ValidationError(errors)
 
 
 def _free_slug(title):
@@ -390,6 +428,115 @@ class ArticleFeedback(models.Model):
         return f"{self.version}: {'helpful' if self.helpful else 'not helpful'}"
 
 
+class Direction(models.TextChoices):
+    FROM_READER = "in", "From the reader"
+    TO_READER = "out", "To the reader"
+
+
+class InquiryMessageQuerySet(models.QuerySet):
+    def unsent(self):
+        return self.filter(direction=Direction.TO_READER, sent_at__isnull=True)
+
+
+class InquiryMessage(models.Model):
+    """One message of an inquiry's thread: a reader's e-mail or a staff reply.
+
+    The reader's first question stays on the inquiry itself, as sent. A reply is stored
+    before it is sent and marked sent only once the mail server has accepted it, so a failed
+    send keeps its text and says why.
+    """
+
+    inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    body = models.TextField(max_length=QUESTION_MAX_LENGTH * 4)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The staff member who wrote a reply.",
+    )
+    # Our own Message-ID for a reply, the reader's for a message that came in: replies are
+    # threaded by it, and a message fetched twice is recognised by it.
+    message_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    send_error = models.CharField(max_length=300, blank=True)
+    had_attachments = models.BooleanField(
+        default=False, help_text="The e-mail had attachments; they were not kept."
+    )
+    cited_versions = models.ManyToManyField(
+        ArticleVersion,
+        blank=True,
+        related_name="+",
+        help_text="The article versions this reply links to.",
+    )
+
+    objects = InquiryMessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_direction_display()} on inquiry {self.inquiry_id}"
+
+
+class SavedReply(models.Model):
+    """A reply staff can insert and edit before sending. Placeholders: {name} (the reader's
+    name, or "there"), {article_link} (the address of the article the reader asked from)."""
+
+    title = models.CharField(max_length=100, unique=True, help_text="For staff: when to use it.")
+    body = models.TextField(
+        help_text="The reply. {name} becomes the reader's name; {article_link} the address of "
+        "the article they asked from."
+    )
+    order = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
+
+    class Meta:
+        ordering = ["order", "title"]
+        verbose_name_plural = "saved replies"
+
+    def __str__(self):
+        return self.title
+
+    def fill(self, inquiry, site_url=""):
+        """The body with its placeholders filled in for `inquiry`."""
+        article = inquiry.source_article
+        link = site_url + article.get_absolute_url() if article and article.slug else ""
+        return self.body.replace("{name}", inquiry.name or "there").replace("{article_link}", link)
+
+
+class ArticleSuggestionQuerySet(models.QuerySet):
+    def record(self, article_ids, what, day=None):
+        """Add one to `what` ("opened" or "sent_anyway") for each article, on `day`."""
+        day = day or timezone.localdate()
+        for article_id in set(article_ids):
+            row, _ = self.get_or_create(day=day, article_id=article_id)
+            self.filter(pk=row.pk).update(**{what: models.F(what) + 1})
+
+
+class ArticleSuggestion(models.Model):
+    """How readers used the articles suggested while they typed a question, per day: how often
+    one was opened, and how often the question was sent anyway. Nothing about the reader."""
+
+    day = models.DateField(default=timezone.localdate)
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    opened = models.PositiveIntegerField(default=0)
+    sent_anyway = models.PositiveIntegerField(default=0)
+
+    objects = ArticleSuggestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-day", "article"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "article"], name="article_suggestion_day")
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.article_id}: opened {self.opened}, sent {self.sent_anyway}"
+
+
 class DemandReport(Inquiry):
     """Not data: the entry under which the demand dashboard appears in the admin index."""
 
@@ -398,132 +545,3 @@ class DemandReport(Inquiry):
         verbose_name = "demand dashboard"
         verbose_name_plural = "demand dashboard"
         default_permissions = ()
-
-
-# The demand summary (inquiries/summary.py): what the dashboard counts, kept per day so that a
-# year of questions is a few thousand rows to add up instead of a million to scan. Staff never
-# see or edit these tables; every write to an inquiry or its topics keeps them exact.
-class CountedInquiry(models.Model):
-    """What the summary currently counts for one inquiry; spam is never counted (no row).
-
-    Each write compares an inquiry with its row here and applies only the difference, so the
-    summary stays exact however the inquiry changed. Its received time and topic set also
-    answer the parts of days that the daily rows cannot (an article's go-live moment).
-    """
-
-    # The inquiry's id, kept without a foreign key: the row must outlive a deleted inquiry
-    # until the summary has subtracted it.
-    inquiry_id = models.BigIntegerField(primary_key=True)
-    received_at = models.DateTimeField()
-    status = models.CharField(max_length=20, choices=Status.choices)
-    awaiting_reply = models.BooleanField()
-    answered_at = models.DateTimeField(null=True)
-    wait = models.DurationField(null=True)
-    # The inquiry's topic ids in ascending order, comma-separated; "" when it has none.
-    topic_set = models.TextField(blank=True)
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["received_at", "topic_set"], name="counted_received_topics"),
-            models.Index(
-                fields=["wait", "answered_at"],
-                name="counted_wait",
-                condition=Q(wait__isnull=False),
-            ),
-        ]
-
-    def __str__(self):
-        return f"inquiry {self.inquiry_id} as counted"
-
-
-class DemandDay(models.Model):
-    """Inquiries received on one day (in settings.TIME_ZONE) with one status."""
-
-    day = models.DateField()
-    status = models.CharField(max_length=20, choices=Status.choices)
-    inquiries = models.IntegerField(default=0)
-    untriaged = models.IntegerField(default=0)
-    awaiting_reply = models.IntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["day", "status"], name="demand_day_status"),
-        ]
-
-    def __str__(self):
-        return f"{self.day} {self.status}: {self.inquiries}"
-
-
-class TopicDemandDay(models.Model):
-    """Inquiries received on one day with one topic."""
-
-    day = models.DateField()
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
-    inquiries = models.IntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["day", "topic"], name="topic_demand_day"),
-        ]
-
-    def __str__(self):
-        return f"{self.day} topic {self.topic_id}: {self.inquiries}"
-
-
-class TopicSetDemandDay(models.Model):
-    """Inquiries received on one day with exactly one set of topics: an inquiry counts once
-    for an article on several of its topics."""
-
-    day = models.DateField()
-    topic_set = models.TextField(blank=True)
-    inquiries = models.IntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["day", "topic_set"], name="topic_set_demand_day"),
-        ]
-
-    def __str__(self):
-        return f"{self.day} topics [{self.topic_set}]: {self.inquiries}"
-
-
-class AnswerTimeDay(models.Model):
-    """Inquiries answered on one day whose wait falls in one band (summary.WAIT_LIMITS); with
-    AnswerTimeMonth it locates the median wait without reading every answer."""
-
-    day = models.DateField()
-    wait_band = models.SmallIntegerField()
-    answers = models.IntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["day", "wait_band"], name="answer_time_day"),
-        ]
-
-    def __str__(self):
-        return f"{self.day} band {self.wait_band}: {self.answers}"
-
-
-class AnswerTimeMonth(models.Model):
-    """The same per calendar month (`month` is its first day)."""
-
-    month = models.DateField()
-    wait_band = models.SmallIntegerField()
-    answers = models.IntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["month", "wait_band"], name="answer_time_month"),
-        ]
-
-    def __str__(self):
-        return f"{self.month:%Y-%m} band {self.wait_band}: {self.answers}"
-
-
-class DemandSummaryState(models.Model):
-    """One row: the time zone the summary's days were counted in (a change means a rebuild)."""
-
-    time_zone = models.CharField(max_length=64)
-
-    def __str__(self):
-        return f"demand summary counted in {self.time_zone}"

@@ -1,6 +1,7 @@
 """Issue 8: urgent messages, reader feedback, the question -> article loop, review queue."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -8,18 +9,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, SearchGap
-from inquiries.models import ArticleFeedback, ArticleRole, Channel, Inquiry, Status
-from inquiries.urgent import URGENT_REPLY_TEXT, is_urgent, urgent_phrases
+from inquiries.models import (
+    ArticleFeedback,
+    ArticleRole,
+    Channel,
+    Inquiry,
+    SavedReply,
+    Status,
+)
+from inquiries.urgent import is_urgent, urgent_phrases
 from tests.factories import make_inquiry, make_live_article, make_staff, make_topic
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def inquiry_staff(client):
-    user = make_staff("ines", "Inquiry staff")
-    client.force_login(user)
-    return user
 
 
 @pytest.fixture
@@ -107,16 +108,21 @@ def test_triage_list_shows_urgent_first_with_a_marker(client, inquiry_staff):
     assert html.index("I have chest pain") < html.index("A newer ordinary question")
 
 
-def test_inquiry_page_offers_the_ready_emergency_reply_with_a_copy_button(client, inquiry_staff):
-    inquiry = make_inquiry("I can't breathe")
+def test_inquiry_page_offers_the_emergency_saved_reply_first(client, inquiry_staff):
+    inquiry = make_inquiry(
+        "I can't breathe", email="ann@example.net", reply_wanted=True, consent_given=True
+    )
 
     html = client.get(reverse("admin:inquiries_inquiry_change", args=[inquiry.pk])).content.decode()
 
-    assert "contact your own doctor or clinician" in URGENT_REPLY_TEXT
-    assert "emergency number" in URGENT_REPLY_TEXT
-    assert 'id="urgent-reply-text"' in html and "data-copy-target" in html
-    assert "inquiries/copy-reply.js" in html
     assert "it mentions: can&#x27;t breathe" in html
+    links = re.findall(r'<a href="\?saved=\d+#reply"[^>]*>Insert “([^”]+)”', html)
+    assert links[0] == "Urgent: emergency guidance"
+    filled = client.get(
+        reverse("admin:inquiries_inquiry_change", args=[inquiry.pk])
+        + f"?saved={SavedReply.objects.first().pk}"
+    ).content.decode()
+    assert "contact your own" in filled and "emergency" in filled
 
 
 @pytest.mark.parametrize("url", ["/ask/", "/ask/thanks/"])
@@ -457,11 +463,35 @@ def test_starting_a_draft_prefills_topic_lists_questions_and_links_them(client, 
     assert response["Location"] == reverse("admin:articles_article_change", args=[article.pk])
     assert list(article.topics.all()) == [topic]
     assert article.status == "draft" and article.body == ""
-    assert "Does lupus cause hair loss 0?" in article.editor_note
-    assert "Unrelated" not in article.editor_note
+    assert f"inquiries {chosen[0].pk}, {chosen[1].pk}." in article.editor_note
+    assert "hair loss 0" not in article.editor_note
     assert set(Inquiry.objects.prompted(article)) == set(chosen)
     left_out.refresh_from_db()
     assert left_out.related_article is None
+
+
+def test_an_author_editing_a_draft_started_from_questions_never_sees_readers_text(
+    client, superuser
+):
+    topic = make_topic("Hair loss")
+    asked = [
+        make_inquiry(f"My hair falls out in clumps, is it lupus {n}?", topics=[topic])
+        for n in range(2)
+    ]
+    url = reverse("admin:inquiries_demandreport_start_draft", args=[topic.pk])
+    client.post(url, {"title": "Hair loss and lupus", "inquiries": [i.pk for i in asked]})
+    article = Article.objects.get()
+    change = reverse("admin:articles_article_change", args=[article.pk])
+    assert "Prompted by" in client.get(change).content.decode()
+
+    client.force_login(make_staff("aisha", "Authors"))
+    response = client.get(change)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Written because readers asked" in html
+    assert "falls out in clumps" not in html
+    assert client.get(reverse("admin:inquiries_inquiry_changelist")).status_code == 403
 
 
 def test_starting_a_draft_without_questions_shows_an_error(client, superuser):
@@ -484,8 +514,8 @@ def test_inquiry_staff_without_article_rights_cannot_start_a_draft(client, inqui
 
 
 def test_dashboard_shows_zero_result_searches_beside_the_gaps(client, superuser):
-    SearchGap.objects.record("Hair LOSS")
-    SearchGap.objects.record("hair loss")
+    for n, q in enumerate(["Hair LOSS", "hair loss", "hair  loss"]):
+        SearchGap.objects.record(q, client=f"192.0.2.{n}")
 
     html = client.get(reverse("admin:inquiries_demandreport_changelist")).content.decode()
 
