@@ -135,14 +135,11 @@ def send_question(base, text):
             # The form itself could not be shown: the reader has typed nothing yet.
             time.sleep(0.2)
             return "no form", 0.0, form
-        body = urllib.parse.urlencode(
-            {
-                "csrfmiddlewaretoken": CSRF.search(form).group(1),
-                "form_token": TOKEN.search(form).group(1),
-                "question": text,
-                "website": "",
-            }
-        )
+        fields = {"form_token": TOKEN.search(form).group(1), "question": text, "website": ""}
+        csrf = CSRF.search(form)  # the question form is served without one now
+        if csrf:
+            fields["csrfmiddlewaretoken"] = csrf.group(1)
+        body = urllib.parse.urlencode(fields)
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
         started = time.monotonic()
         response, page = reader.request("POST", "/ask/", body=body, headers=headers)
