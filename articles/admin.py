@@ -6,6 +6,8 @@ Publishing, unpublishing, archiving and restoring need the `articles.publish_art
 permission (the Editors group); Authors get 403.
 """
 
+import datetime
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -28,12 +30,14 @@ from articles.models import (
     ArticleAuthor,
     Author,
     Disclaimer,
+    NewerVersionExists,
     OrganizationPolicy,
     PublishBlocked,
     Source,
     Topic,
 )
 from articles.sanitize import clean_html
+from ldn_portal.security import reader_page_policy
 
 PUBLISH_PERMISSION = "articles.publish_article"
 
@@ -209,7 +213,6 @@ class ArticleAdmin(admin.ModelAdmin):
                     "status",
                     "live_version_number",
                     "has_unpublished_changes",
-                    "go_live_at",
                     "expire_at",
                     "featured",
                 )
@@ -251,7 +254,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
     # Deleting moves to the trash: versions never disappear until a superuser empties it.
     def get_queryset(self, request):
-        return super().get_queryset(request).not_trashed()
+        return super().get_queryset(request).not_trashed().with_live_version()
 
     def delete_model(self, request, obj):
         obj.move_to_trash(by=request.user)
@@ -281,9 +284,9 @@ class ArticleAdmin(admin.ModelAdmin):
         return actions
 
     def get_readonly_fields(self, request, obj=None):
-        fields = ["status", "live_version_number", "has_unpublished_changes"]
+        fields = ["status", "live_version_number", "has_unpublished_changes", "expire_at"]
         if not self.has_publish_permission(request):
-            fields += ["go_live_at", "expire_at", "featured"]
+            fields += ["featured"]
         return fields
 
     # The form -------------------------------------------------------------------------
@@ -351,7 +354,11 @@ class ArticleAdmin(admin.ModelAdmin):
     # Extra pages --------------------------------------------------------------------------
     def get_urls(self):
         def view(function, name):
-            return self.admin_site.admin_view(function), f"articles_article_{name}"
+            wrapped = self.admin_site.admin_view(function)
+            if function == self.preview_view:
+                # A preview is a reader page: it must prove itself under the readers' policy.
+                wrapped = reader_page_policy(wrapped)
+            return wrapped, f"articles_article_{name}"
 
         # Most specific first: <path:object_id> would also match "1/versions/2" or "trash/".
         patterns = [
@@ -503,11 +510,20 @@ class ArticleAdmin(admin.ModelAdmin):
             return HttpResponseNotAllowed(["POST"])
         article = self._article(request, object_id, publish=True)
         try:
-            version = article.publish(by=request.user)
+            # The number of the version the editor saw; without one, the latest saved.
+            number = int(request.POST["version"]) if request.POST.get("version") else None
+            at = _posted_moment(request.POST.get("at"))
+        except ValueError:
+            messages.error(request, "Not published: the version or the moment was not valid.")
+            return HttpResponseRedirect(self._change_url(article))
+        try:
+            version = article.publish(number, by=request.user, at=at, allow_newer=number is None)
         except PublishBlocked as blocked:
             messages.error(request, "Not published. The publish checklist found:")
             for problem in blocked.problems:
                 messages.error(request, problem)
+        except NewerVersionExists as newer:
+            messages.error(request, f"Not published. {newer}")
         else:
             messages.success(request, _published_message(article, version))
         return HttpResponseRedirect(self._change_url(article))
@@ -605,14 +621,19 @@ class ArticleAdmin(admin.ModelAdmin):
         messages.success(request, f"Unpublished {len(queryset)} article(s).")
 
 
+def _posted_moment(value):
+    """A posted ISO date and time (local time when it names no zone), or None."""
+    if not value:
+        return None
+    moment = datetime.datetime.fromisoformat(value)
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
 def _published_message(article, version):
-    now = timezone.now()
-    if article.go_live_at and article.go_live_at > now:
-        when = date_format(timezone.localtime(article.go_live_at), "DATETIME_FORMAT")
-        return f"Version {version.number} is scheduled: readers will see it from {when}."
-    if article.expire_at and article.expire_at <= now:
+    if version.live_from and version.live_from > timezone.now():
+        when = date_format(timezone.localtime(version.live_from), "DATETIME_FORMAT")
         return (
-            f"Version {version.number} is published, but its expiry date has passed, "
-            "so readers do not see it. Clear or change the expiry date."
+            f"Version {version.number} is scheduled: readers will see it from {when}. "
+            "Until then they see what is live now."
         )
     return f"Published version {version.number}: readers now see it."

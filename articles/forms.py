@@ -4,11 +4,19 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.timezone import localtime
 
 from articles.models import Article, Author
 from articles.uploads import VerifiedImagesFormMixin, clean_uploaded_image
+
+
+class UnlabelledHiddenInput(forms.HiddenInput):
+    """The admin prints a label for every field in a fieldset; a label must not point at a
+    hidden input (Nu Html Checker error), so this one names no element."""
+
+    def id_for_label(self, id_):
+        return None
 
 
 class ArticleAdminForm(forms.ModelForm):
@@ -28,7 +36,7 @@ class ArticleAdminForm(forms.ModelForm):
     based_on_version = forms.IntegerField(
         required=False,
         min_value=0,
-        widget=forms.HiddenInput,
+        widget=UnlabelledHiddenInput,
         help_text="The version this form was opened on.",
     )
 
@@ -43,13 +51,20 @@ class ArticleAdminForm(forms.ModelForm):
             "medical_reviewer", "disclaimer", "last_reviewed",
             "next_review_due", "image", "image_alt", "image_caption", "image_credit",
             "image_rights_holder", "image_licence", "image_permission_contact",
-            "image_link_back_required", "image_source_url", "go_live_at", "expire_at", "featured",
+            "image_link_back_required", "image_source_url", "featured",
         ]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         latest = self.instance.latest_version if self.instance.pk else None
         self.fields["based_on_version"].initial = latest.number if latest else 0
+        # Valid HTML (issue 17): the admin prints help text unescaped, so "<slug>" became an
+        # element; and the hidden copy of a callable default must not carry aria-describedby.
+        # (Both fields are absent from the read-only form of staff who may only view.)
+        if "slug" in self.fields:
+            self.fields["slug"].help_text = escape(self.fields["slug"].help_text)
+        if "disclaimer" in self.fields:
+            self.fields["disclaimer"].show_hidden_initial = False
 
     def clean_image(self):
         image = self.cleaned_data.get("image")

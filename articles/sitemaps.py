@@ -1,7 +1,8 @@
 """Sitemaps for search engines: live articles, and the topics and authors that have them."""
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Max, OuterRef, Q, Subquery
+from django.db.models import Max, Q
+from django.db.models.functions import Coalesce, Greatest
 
 from articles.models import Article, Author, Topic
 
@@ -15,12 +16,14 @@ class ArticleSitemap(Sitemap):
     def items(self):
         return (
             Article.objects.live()
+            .select_related("live_version")
             .order_by("-last_published_at", "pk")
-            .only("slug", "last_published_at")
+            # Only the address and the date are shown (only() cannot name a FilteredRelation).
+            .defer(*(f"live_version__{name}" for name in ("body", "content", "search_vector")))
         )
 
     def lastmod(self, item):
-        return item.last_published_at
+        return item.live_version.live_from
 
     def get_latest_lastmod(self):
         # For the sitemap index: one aggregate, not a walk over every article.
@@ -36,10 +39,11 @@ class _WithLiveArticles(Sitemap):
     relation = ""
 
     def items(self):
-        live = Article.objects.live()
+        # Through the versions readers see now: the live version's topics and byline.
+        live = Article.objects.live().values("live_version__pk")
         return (
             self.model.objects.filter(**{f"{self.relation}__in": live})
-            .annotate(last_published=Max(f"{self.relation}__last_published_at"))
+            .annotate(last_published=Max(f"{self.relation}__live_from"))
             .order_by("slug")
         )
 
@@ -49,23 +53,25 @@ class _WithLiveArticles(Sitemap):
 
 class TopicSitemap(_WithLiveArticles):
     model = Topic
-    relation = "articles"
+    relation = "article_versions"
 
 
 class AuthorSitemap(_WithLiveArticles):
     """Authors with a live article they wrote or reviewed (both are on their page)."""
 
     model = Author
+    relation = "article_versions"
 
     def items(self):
-        theirs = Article.objects.live().filter(
-            Q(article_authors__author=OuterRef("pk")) | Q(medical_reviewer=OuterRef("pk"))
-        )
-        newest = theirs.order_by("-last_published_at").values("last_published_at")[:1]
+        live = Article.objects.live().values("live_version__pk")
+        wrote = Q(article_versions__in=live)
+        reviewed = Q(reviewed_versions__in=live)
+        as_author = Max("article_versions__live_from", filter=wrote)
+        as_reviewer = Max("reviewed_versions__live_from", filter=reviewed)
+        # SQLite's GREATEST is NULL when either is: someone who only reviewed still counts.
+        newest = Greatest(Coalesce(as_author, as_reviewer), Coalesce(as_reviewer, as_author))
         return (
-            Author.objects.annotate(last_published=Subquery(newest))
-            .filter(last_published__isnull=False)
-            .order_by("slug")
+            Author.objects.filter(wrote | reviewed).annotate(last_published=newest).order_by("slug")
         )
 
 

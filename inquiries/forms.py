@@ -110,10 +110,12 @@ class AskForm(forms.Form):
         """
         initial = {"form_token": new_form_token(shared)}
         if article is not None:
-            initial["article"] = article.slug
-            # The live snapshot lists the topics readers see, sorted by name: no query needed.
-            topics = article.live_version.content.get("topics", []) if article.live_version else []
-            initial["topic"] = topics[0]["id"] if topics else None
+            initial["article"] = article.live_version.slug if article.live_version else ""
+            # The live snapshot names the article's main topic (else its topics, sorted by
+            # name): no query needed.
+            content = article.live_version.content if article.live_version else {}
+            main = content.get("main_topic") or (content.get("topics") or [None])[0]
+            initial["topic"] = main["id"] if main else None
         return cls(initial=initial)
 
     def clean_website(self):
@@ -130,7 +132,9 @@ class AskForm(forms.Form):
         if not slug:
             return None
         # A reader's own slug that no longer matches a live page is not worth an error.
-        return Article.objects.live().select_related("live_version").filter(slug=slug).first()
+        return (
+            Article.objects.live().select_related("live_version").filter(live_version__slug=slug)
+        ).first()
 
     def clean_form_token(self):
         try:
@@ -274,7 +278,7 @@ class FeedbackForm(forms.Form):
         article = (
             Article.objects.live()
             .select_related("live_version")
-            .filter(slug=self.cleaned_data["article"])
+            .filter(live_version__slug=self.cleaned_data["article"])
             .first()
         )
         if article is None:

@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "ldn_portal",
     "articles",
     "inquiries",
+    "glossary",
+    "sourcecheck",
 ]
 
 MIDDLEWARE = [
@@ -294,6 +296,8 @@ DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="portal@localh
 
 # The organization ----------------------------------------------------------------------
 SITE_NAME = env.str("LDN_SITE_NAME", default="LDN Portal")
+# Reading level editors aim for (Flesch-Kincaid grade; issue 17). A warning, never a block.
+LDN_READING_GRADE_TARGET = env.float("LDN_READING_GRADE_TARGET", default=8.0)
 ORGANIZATION_NAME = env.str("LDN_ORGANIZATION_NAME", default="Lupus Community Network")
 CONTACT_EMAIL = env.str("LDN_CONTACT_EMAIL", default="info@example.org")
 IMAGE_RIGHTS_NOTICE = env.str(

@@ -19,6 +19,7 @@ urlpatterns = [
     path("ckeditor/upload/", upload_views.upload, name="ckeditor_upload"),
     path("ckeditor/browse/", upload_views.browse, name="ckeditor_browse"),
     path("", include("inquiries.urls")),
+    path("", include("glossary.urls")),
     path("", include("articles.urls")),
 ]
 
