@@ -94,10 +94,11 @@ def test_refused_forms_do_not_count_against_the_rate_limit(ask, settings):
     assert ask(question="again").status_code == 429
 
 
-def report(client, article, **headers):
+def report(client, article, version, **headers):
+    """An error report as sent from `article`'s page, which showed version `version`."""
     data = {
         "article": article.slug,
-        "version": article.live_version.number,
+        "version": version,
         "kind": "error",
         "report": "The dose in step 2 is wrong",
     }
@@ -106,9 +107,10 @@ def report(client, article, **headers):
 
 def test_error_report_not_stored_is_shown_again_ready_to_send(client):
     article = make_live_article(slug="pacing")
+    version = article.live_version.number  # read while the database answers
 
     with database_down():
-        response = report(client, article)
+        response = report(client, article, version)
 
     page = response.content.decode()
     assert response.status_code == 503
@@ -123,9 +125,10 @@ def test_error_report_not_stored_is_shown_again_ready_to_send(client):
 
 def test_error_report_not_stored_answers_json_with_the_text(client):
     article = make_live_article()
+    version = article.live_version.number  # read while the database answers
 
     with database_down():
-        response = report(client, article, accept="application/json")
+        response = report(client, article, version, accept="application/json")
 
     assert response.status_code == 503
     assert response["Retry-After"]
@@ -136,10 +139,11 @@ def test_error_report_not_stored_answers_json_with_the_text(client):
 def test_feedback_not_stored_does_not_count_against_the_rate_limit(client, settings):
     settings.INQUIRY_FEEDBACK_RATE_LIMIT = "1/h"
     article = make_live_article()
+    version = article.live_version.number  # read while the database answers
     with database_down():
-        assert [report(client, article).status_code for _ in range(3)] == [503] * 3
+        assert [report(client, article, version).status_code for _ in range(3)] == [503] * 3
 
-    assert report(client, article).status_code == 302
-    assert report(client, article).status_code == 429
+    assert report(client, article, version).status_code == 302
+    assert report(client, article, version).status_code == 429
     assert Inquiry.objects.count() == 1
     assert not ArticleFeedback.objects.exists()
