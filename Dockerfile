@@ -32,6 +32,11 @@ RUN DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinpu
 USER 10001:10001
 EXPOSE 8000
 
+# Threads, so a kept-alive or silent client costs one thread (and only ~5 s) instead of a whole
+# worker; 30 s worker timeout, above the 5 s statement and 3 s lock timeouts. Clients that send
+# headers slowly still hold threads: deploy behind a buffering proxy (README, "Timeouts").
+ENV GUNICORN_CMD_ARGS="--worker-class gthread --threads 8 --timeout 30 --keep-alive 5"
+
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '8000'), timeout=4)"]
 

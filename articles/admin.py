@@ -24,7 +24,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from articles import diff
-from articles.forms import ArticleAdminForm
+from articles.forms import ArticleAdminForm, AuthorAdminForm
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -52,6 +52,7 @@ class TopicAdmin(admin.ModelAdmin):
 
 @admin.register(Author)
 class AuthorAdmin(admin.ModelAdmin):
+    form = AuthorAdminForm
     list_display = ("name", "credentials", "user")
     search_fields = ("name", "credentials")
     prepopulated_fields = {"slug": ("name",)}

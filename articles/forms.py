@@ -7,8 +7,8 @@ from django.utils.formats import date_format
 from django.utils.html import escape, format_html
 from django.utils.timezone import localtime
 
-from articles.models import Article
-from articles.uploads import clean_uploaded_image
+from articles.models import Article, Author
+from articles.uploads import VerifiedImagesFormMixin, clean_uploaded_image
 
 
 class UnlabelledHiddenInput(forms.HiddenInput):
@@ -114,3 +114,13 @@ def stale_message(article, based_on, latest):
         url=compare_url,
         a=based_on or 1,
     )
+
+
+class AuthorAdminForm(VerifiedImagesFormMixin, forms.ModelForm):
+    """Author photos get the article images' checks: metadata stripped, name not kept."""
+
+    verified_image_fields = ("photo",)
+
+    class Meta:
+        model = Author
+        fields = ["name", "slug", "credentials", "bio", "photo", "user"]

@@ -50,6 +50,8 @@ def _write(image, path, image_format):
 
 
 def _make(file_name, missing):
+    """True when every missing rendition was written, False when the original cannot be
+    read, None when it can but the renditions could not be written."""
     source = Path(settings.MEDIA_ROOT) / file_name
     try:
         with Image.open(source) as opened:
@@ -57,10 +59,18 @@ def _make(file_name, missing):
     except (OSError, UnidentifiedImageError):
         logger.warning("Hero image %s could not be read for renditions", file_name)
         return False
-    for width, image_format, path in missing:
-        height = round(image.height * width / image.width)
-        resized = image if width == image.width else image.resize((width, height), Image.LANCZOS)
-        _write(resized, path, image_format)
+    try:
+        for width, image_format, path in missing:
+            height = round(image.height * width / image.width)
+            resized = (
+                image if width == image.width else image.resize((width, height), Image.LANCZOS)
+            )
+            _write(resized, path, image_format)
+    except OSError as error:
+        # A full disk or an unwritable folder: the page shows the original instead (and the
+        # next request tries again), rather than failing for every reader.
+        logger.error("Renditions of %s could not be written: %s", file_name, error.strerror)
+        return None
     return True
 
 
@@ -89,8 +99,12 @@ def hero_picture(image):
                 missing.append((width, image_format, media_root / name))
             candidates.append(f"{settings.MEDIA_URL}{name} {width}w")
         sources[extension] = {"type": mime, "srcset": ", ".join(candidates)}
-    if missing and not _make(file_name, missing):
-        return None
+    if missing:
+        made = _make(file_name, missing)
+        if made is False:
+            return None
+        if made is None:
+            return _original_only(image, file_name, original_width, original_height)
     default_width = widths[min(1, len(widths) - 1)]
     return {
         "webp": sources["webp"],
@@ -102,3 +116,23 @@ def hero_picture(image):
         "height": original_height,
         "alt": image.get("alt", ""),
     }
+
+
+def _original_only(image, file_name, width, height):
+    """The <picture> data with the original file in every place a rendition would be."""
+    url = settings.MEDIA_URL + file_name
+    mime = Image.MIME.get(_FORMAT_BY_EXTENSION.get(PurePosixPath(file_name).suffix.lower(), ""))
+    source = {"type": mime or "image/jpeg", "srcset": f"{url} {width}w"}
+    return {
+        "webp": source,
+        "jpeg": source,
+        "src": url,
+        "og_image": url,
+        "sizes": SIZES,
+        "width": width,
+        "height": height,
+        "alt": image.get("alt", ""),
+    }
+
+
+_FORMAT_BY_EXTENSION = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}

@@ -13,14 +13,16 @@ from ckeditor_uploader import utils
 from ckeditor_uploader.backends import get_backend
 from ckeditor_uploader.utils import storage
 from ckeditor_uploader.views import ImageUploadView, get_upload_filename
+from ckeditor_uploader.views import browse as ckeditor_browse
 from django.contrib.admin.views.decorators import staff_member_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.utils.html import escapejs
+from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
 
-from articles.uploads import clean_uploaded_image
+from articles.uploads import FileNotStored, clean_uploaded_image, saved_together
 
 CSRF_FIELD = "ckCsrfToken"
 
@@ -52,9 +54,14 @@ class VerifiedImageUploadView(ImageUploadView):
         except ValidationError as error:
             return self._refuse(func_num, " ".join(error.messages), 400)
 
-        saved_path = get_backend()(storage, safe_copy).save_as(
-            get_upload_filename(safe_copy.name, request)
-        )
+        try:
+            # The image and the thumbnail the file browser shows: both or neither.
+            with saved_together():
+                saved_path = get_backend()(storage, safe_copy).save_as(
+                    get_upload_filename(safe_copy.name, request)
+                )
+        except FileNotStored as error:
+            return self._refuse(func_num, error.strerror, 507)
         url = utils.get_media_url(saved_path)
         if func_num:
             return self._dialog_script(func_num, url, "")
@@ -78,7 +85,20 @@ class VerifiedImageUploadView(ImageUploadView):
         )
 
 
+EDITS_ARTICLES = ("articles.add_article", "articles.change_article")
+
+
+def edits_articles(view):
+    """Only staff whose role writes articles reach the editor's upload and file browser."""
+
+    def check(request, *args, **kwargs):
+        if not any(request.user.has_perm(permission) for permission in EDITS_ARTICLES):
+            raise PermissionDenied("Uploading and browsing editor images needs an editing role.")
+        return view(request, *args, **kwargs)
+
+    return staff_member_required(check)
+
+
 # Framed by the admin page that holds the editor, so same-origin framing is allowed here.
-upload = staff_member_required(
-    xframe_options_sameorigin(csrf_exempt(VerifiedImageUploadView.as_view()))
-)
+upload = edits_articles(xframe_options_sameorigin(csrf_exempt(VerifiedImageUploadView.as_view())))
+browse = never_cache(edits_articles(ckeditor_browse))

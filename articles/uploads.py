@@ -1,13 +1,19 @@
 """Checks every uploaded image before it is stored: real image, size and pixel limits,
-metadata removed, random file name.
+metadata removed, random file name. And the storage that writes uploads all or nothing.
 
 An upload is only ever stored as a fresh encoding of its pixels, so whatever else the
 original carried (GPS position in EXIF, XMP, comments, a hidden archive or script) is gone
 even if a check here missed it. The checks exist so staff get a clear reason instead.
 """
 
+import contextlib
+import errno
 import io
+import logging
+import os
 import re
+import tempfile
+import threading
 import uuid
 import warnings
 from pathlib import PurePath
@@ -15,8 +21,15 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import UploadedFile
+from django.core.signals import request_finished
+from django.db import transaction
+from django.http import HttpResponse
+from django.template.loader import render_to_string
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+logger = logging.getLogger(__name__)
 
 ACCEPTED = "JPEG, PNG, WebP or GIF"
 
@@ -136,15 +149,22 @@ def _open_verified(data, image_format):
 
 def _reencode(image, image_format):
     """Fresh pixels only: orientation applied, every metadata block (EXIF, XMP, ICC) dropped."""
-    image = ImageOps.exif_transpose(image)
+    # Each step drops the previous picture at once: at the pixel limit one RGB copy is
+    # 72 MB, and a worker should hold as few of them as it can.
+    upright = ImageOps.exif_transpose(image)
     output_format, extension = _OUTPUT[image_format]
-    has_alpha = image.mode in {"RGBA", "LA", "PA"} or "transparency" in image.info
+    has_alpha = upright.mode in {"RGBA", "LA", "PA"} or "transparency" in upright.info
     if output_format == "JPEG":
-        mode = "L" if image.mode == "L" else "RGB"
+        mode = "L" if upright.mode == "L" else "RGB"
     else:
-        mode = "RGBA" if has_alpha else ("L" if image.mode == "L" else "RGB")
-    converted = image.convert(mode)
-    clean = Image.frombytes(mode, converted.size, converted.tobytes())
+        mode = "RGBA" if has_alpha else ("L" if upright.mode == "L" else "RGB")
+    converted = upright if upright.mode == mode else upright.convert(mode)
+    del upright
+    image.close()
+    # Pixels pasted into a new picture: no metadata of the original can come along.
+    clean = Image.new(mode, converted.size)
+    clean.paste(converted)
+    del converted
     buffer = io.BytesIO()
     options = {"quality": 90} if output_format in {"JPEG", "WEBP"} else {}
     clean.save(buffer, format=output_format, **options)
@@ -168,6 +188,8 @@ def clean_uploaded_image(uploaded_file):
         )
     uploaded_file.seek(0)
     data = uploaded_file.read(limit + 1)
+    # Back to the start: a form shown again (a refused save) checks the same upload again.
+    uploaded_file.seek(0)
     if len(data) > limit:
         raise ValidationError(
             f"The file is larger than the limit of {_megabytes(limit)}. "
@@ -206,3 +228,155 @@ class VerifiedImagesFormMixin:
                 except ValidationError as error:
                     self.add_error(name, error)
         return cleaned_data
+
+
+# All-or-nothing writes (issue 18) -----------------------------------------------------------
+
+UPLOAD_NOT_STORED = (
+    "The file could not be stored: the server has no room for it (or its folder cannot be "
+    "written). Nothing was saved. Please try again later, and tell the site's administrator."
+)
+_uncommitted = threading.local()
+
+
+class FileNotStored(OSError):
+    """Writing an upload failed (disk full, no permission); nothing of it is left behind."""
+
+
+class AtomicFileSystemStorage(FileSystemStorage):
+    """FileSystemStorage that never leaves a partial or orphan file.
+
+    Each file is written in full under a temporary name beside its place (``.*.part``),
+    flushed to disk, and only then linked to its real name, so a full disk or a killed
+    worker leaves no truncated file under a name a row could point to. A file saved inside a
+    transaction (every admin save) that is then rolled back (a refused save, a failed
+    commit) is removed when the request ends: the row that would have named it does not
+    exist. Files saved outside any transaction are kept as written.
+    """
+
+    def _save(self, name, content):
+        full_path = self.path(name)
+        directory = os.path.dirname(full_path)
+        try:
+            os.makedirs(directory, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=directory, prefix=".", suffix=".part")
+        except OSError as error:
+            raise FileNotStored(error.errno, UPLOAD_NOT_STORED) from error
+        try:
+            with os.fdopen(handle, "wb") as output:
+                for chunk in content.chunks():
+                    output.write(chunk.encode() if isinstance(chunk, str) else chunk)
+                output.flush()
+                os.fsync(output.fileno())
+            if self.file_permissions_mode is not None:
+                os.chmod(temporary, self.file_permissions_mode)
+            name, full_path = self._link_into_place(temporary, name, full_path)
+        except OSError as error:
+            raise FileNotStored(error.errno, UPLOAD_NOT_STORED) from error
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+        together = getattr(_uncommitted, "together", None)
+        if together is not None:
+            together.append(full_path)
+        _remove_if_rolled_back(full_path)
+        return os.path.relpath(full_path, self.location).replace("\\", "/")
+
+    def _link_into_place(self, temporary, name, full_path):
+        """A hard link never replaces a file already there (names taken meanwhile move on)."""
+        while True:
+            try:
+                os.link(temporary, full_path)
+            except FileExistsError:
+                name = self.get_available_name(name)
+                full_path = self.path(name)
+            except OSError as error:
+                if error.errno not in {errno.EPERM, errno.ENOTSUP, errno.EXDEV}:
+                    raise
+                # A file system without hard links: a rename, which is just as atomic.
+                os.rename(temporary, full_path)
+                return name, full_path
+            else:
+                return name, full_path
+
+
+@contextlib.contextmanager
+def saved_together():
+    """Files saved inside are kept only if every save succeeds (an image and its thumbnail)."""
+    saved, previous = [], getattr(_uncommitted, "together", None)
+    _uncommitted.together = saved
+    try:
+        yield
+    except BaseException:
+        for full_path in saved:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(full_path)
+        raise
+    finally:
+        _uncommitted.together = previous
+
+
+class _Committed:
+    done = False
+
+    def __call__(self):
+        self.done = True
+
+
+def _remove_if_rolled_back(full_path):
+    if not transaction.get_connection().in_atomic_block:
+        return
+    committed = _Committed()
+    transaction.on_commit(committed)
+    pending = getattr(_uncommitted, "files", [])
+    pending.append((full_path, committed))
+    _uncommitted.files = pending
+
+
+def remove_rolled_back_uploads(**kwargs):
+    """At the end of a request: remove files whose transaction rolled back.
+
+    Django drops the on-commit callback of a rolled-back transaction (or savepoint), so a
+    file whose callback neither ran nor is still waiting belongs to no row. One still
+    waiting (a transaction left open, as a test's is) is looked at again next time.
+    """
+    pending = getattr(_uncommitted, "files", [])
+    if not pending:
+        return
+    waiting = {id(entry[1]) for entry in transaction.get_connection().run_on_commit}
+    kept = []
+    for full_path, committed in pending:
+        if committed.done:
+            continue
+        if id(committed) in waiting:
+            kept.append((full_path, committed))
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(full_path)
+    _uncommitted.files = kept
+
+
+request_finished.connect(remove_rolled_back_uploads, dispatch_uid="remove_rolled_back_uploads")
+
+
+class FileNotStoredMiddleware:
+    """A clear 507 page, not a 500, when a staff form's upload could not be written.
+
+    The admin's transaction is rolled back by then, so nothing of the save is kept; the
+    editor's own upload view answers in CKEditor's format before this is reached.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, FileNotStored):
+            return None
+        logger.error("An upload could not be stored: %s", os.strerror(exception.errno or 0))
+        html = render_to_string(
+            "articles/upload_not_stored.html", {"message": UPLOAD_NOT_STORED}, request=request
+        )
+        return HttpResponse(html, status=507)

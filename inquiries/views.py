@@ -2,6 +2,9 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.core.validators import slug_re
+from django.db import InterfaceError, OperationalError
+from django.forms import HiddenInput
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,15 +14,20 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage
 
 from articles.models import Article
 from articles.search import suggest
 from inquiries.forms import AskForm, FeedbackForm, new_form_token
 from inquiries.models import ArticleSuggestion, hash_client_address
+from ldn_portal.middleware import RETRY_AFTER_SECONDS
 from ldn_portal.security import client_ip_address
 
 logger = logging.getLogger(__name__)
+
+# What a store that did not happen looks like: the server gone, or a statement or lock timeout
+# (PostgreSQL's query-canceled error). A programming error still surfaces as a 500.
+NOT_STORED = (OperationalError, InterfaceError)
 
 
 def client_key(group, request):
@@ -29,6 +37,25 @@ def client_key(group, request):
 
 def _rate(group, request):
     return settings.INQUIRY_RATE_LIMIT
+
+
+def _over_limit(request, group, rate):
+    """True when this client has already sent as many as `rate` allows.
+
+    Only checks: a send counts (`_count_send`) once it is stored, so sends refused for a
+    mistake or lost to an outage never lock a reader out.
+    """
+    usage = get_usage(request, group=group, key=client_key, rate=rate, increment=False)
+    return usage is not None and usage["count"] >= usage["limit"]
+
+
+def _count_send(request, group, rate):
+    get_usage(request, group=group, key=client_key, rate=rate, increment=True)
+
+
+def _not_stored_reply(response):
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def _cross_site(request):
@@ -56,33 +83,48 @@ class AskView(View):
     def post(self, request):
         if _cross_site(request):
             return render(request, "inquiries/cross_site.html", status=403)
-        if is_ratelimited(
-            request,
-            group="inquiries.ask",
-            key=client_key,
-            rate=_rate,
-            method="POST",
-            increment=True,
-        ):
+        if _over_limit(request, "inquiries.ask", _rate):
             return render(request, "inquiries/rate_limited.html", status=429)
         form = AskForm(request.POST)
-        if not form.is_valid():
-            # A fresh token so the corrected form can be sent; everything typed stays.
-            form.data = form.data.copy()
-            form.data["form_token"] = new_form_token()
-            return self._render(form, form.cleaned_data.get("article"), status=400)
-        if form.is_bot:
-            # Look the same as success so the bot learns nothing.
-            return redirect("inquiries:thanks")
-        inquiry, created = form.save(client_hash=hash_client_address(client_ip_address(request)))
+        try:
+            if not form.is_valid():
+                # A fresh token so the corrected form can be sent; everything typed stays.
+                form.data = form.data.copy()
+                form.data["form_token"] = new_form_token()
+                return self._render(form, form.cleaned_data.get("article"), status=400)
+            if form.is_bot:
+                # Look the same as success so the bot learns nothing; a person never fills
+                # the hidden field, so counting it costs no reader anything.
+                _count_send(request, "inquiries.ask", _rate)
+                return redirect("inquiries:thanks")
+            inquiry, created = form.save(
+                client_hash=hash_client_address(client_ip_address(request))
+            )
+            if created:
+                ArticleSuggestion.objects.record(form.cleaned_data["suggested"], "sent_anyway")
+        except NOT_STORED:
+            logger.warning("A web question could not be stored: the database did not answer")
+            return self._render_not_stored(request.POST)
+        _count_send(request, "inquiries.ask", _rate)
         if created:
             logger.info("Web inquiry %s received", inquiry.pk)
             _notify_staff(request, inquiry)
-            ArticleSuggestion.objects.record(form.cleaned_data["suggested"], "sent_anyway")
         # A message that may describe an emergency is answered at once, on the next page.
         return redirect("inquiries:thanks_urgent" if inquiry.is_urgent else "inquiries:thanks")
 
-    def _render(self, form, article, status=200):
+    def _render_not_stored(self, posted):
+        """The form again with everything the reader typed, drawn without the database.
+
+        Unbound, so nothing is validated (validation reads the database); the same token, so
+        if the store did happen after all, sending again is recognised as the same question.
+        The topic list comes from the database, so the chosen topic rides along hidden.
+        """
+        form = AskForm(initial=posted.dict())
+        form.fields["topic"].widget = HiddenInput()
+        response = self._render(form, None, status=503, not_stored=True)
+        return _not_stored_reply(response)
+
+    def _render(self, form, article, status=200, not_stored=False):
         return render(
             request=self.request,
             template_name=self.template_name,
@@ -90,6 +132,7 @@ class AskView(View):
                 "form": form,
                 "article": article,
                 "consent_version": settings.INQUIRY_CONSENT_TEXT_VERSION,
+                "not_stored": not_stored,
             },
             status=status,
         )
@@ -139,30 +182,60 @@ def feedback(request):
     """Helpful votes and error reports from article pages, with or without JavaScript."""
     if _cross_site(request):
         return _feedback_reply(request, "Feedback must be sent from our own pages.", 403)
-    if is_ratelimited(
-        request,
-        group="inquiries.feedback",
-        key=client_key,
-        rate=_feedback_rate,
-        method="POST",
-        increment=True,
-    ):
+    if _over_limit(request, "inquiries.feedback", _feedback_rate):
         return _feedback_reply(
             request, "We have had a lot of feedback from your connection: please try later.", 429
         )
     form = FeedbackForm(request.POST)
-    if not form.is_valid():
-        article = form.cleaned_data.get("article")
-        message = " ".join(error for errors in form.errors.values() for error in errors)
-        return _feedback_reply(request, message, 400, article)
-    kind = form.cleaned_data["kind"]
-    if not form.is_bot:
-        inquiry = form.save()
-        if inquiry is not None:
-            logger.info("Error report %s received", inquiry.pk)
+    try:
+        if not form.is_valid():
+            article = form.cleaned_data.get("article")
+            message = " ".join(error for errors in form.errors.values() for error in errors)
+            return _feedback_reply(request, message, 400, article)
+        kind = form.cleaned_data["kind"]
+        if not form.is_bot:
+            inquiry = form.save()
+            if inquiry is not None:
+                logger.info("Error report %s received", inquiry.pk)
+    except NOT_STORED:
+        logger.warning("Article feedback could not be stored: the database did not answer")
+        return _feedback_not_stored(request)
+    _count_send(request, "inquiries.feedback", _feedback_rate)
     flag = "reported" if kind == FeedbackForm.ERROR else "thanks"
     article = form.cleaned_data["article"]
     return _feedback_reply(request, FEEDBACK_MESSAGES[kind], 200, article, flag)
+
+
+FEEDBACK_NOT_STORED = (
+    "We could not store your feedback just now, because of a problem on our side. "
+    "Nothing is lost: please send it again in a minute."
+)
+
+
+def _feedback_not_stored(request):
+    """503 with what the reader sent, ready to send again (drawn without the database)."""
+    posted = request.POST
+    if "application/json" in request.headers.get("Accept", ""):
+        response = JsonResponse(
+            {"ok": False, "message": FEEDBACK_NOT_STORED, "report": posted.get("report", "")},
+            status=503,
+        )
+    else:
+        form = FeedbackForm(initial=posted.dict())
+        slug = posted.get("article", "")
+        response = render(
+            request,
+            "inquiries/feedback_problem.html",
+            {
+                "message": FEEDBACK_NOT_STORED,
+                "resend": form,
+                "article_url": reverse("articles:detail", args=[slug])
+                if slug_re.match(slug)
+                else "",
+            },
+            status=503,
+        )
+    return _not_stored_reply(response)
 
 
 @method_decorator(never_cache, name="dispatch")

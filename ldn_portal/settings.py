@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ldn_portal.middleware.DatabaseUnavailableMiddleware",
+    "articles.uploads.FileNotStoredMiddleware",
     # Last, as django-axes requires: it turns a flagged login attempt into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -121,6 +122,29 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A stopped server must fail fast so readers get the 503 page, not a hung worker.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    # A slow or locked table must not hold a worker until gunicorn kills it (issue 18): a
+    # statement or lock wait past these ends with PostgreSQL's query-canceled or lock error,
+    # which the views and DatabaseUnavailableMiddleware answer with the 503 page. Both stay
+    # well under gunicorn's 30 s worker timeout. Management commands (migrations, purges,
+    # imports) run longer statements and get their own, longer limits. 0 means no limit.
+    _MANAGEMENT_COMMAND = Path(sys.argv[0]).name == "manage.py" and sys.argv[1:2] != ["runserver"]
+    _TIMEOUTS = "LDN_DB_COMMAND_" if _MANAGEMENT_COMMAND else "LDN_DB_"
+    DB_STATEMENT_TIMEOUT_MS = env.int(
+        f"{_TIMEOUTS}STATEMENT_TIMEOUT_MS", default=600_000 if _MANAGEMENT_COMMAND else 5_000
+    )
+    DB_LOCK_TIMEOUT_MS = env.int(
+        f"{_TIMEOUTS}LOCK_TIMEOUT_MS", default=60_000 if _MANAGEMENT_COMMAND else 3_000
+    )
+    DATABASES["default"]["OPTIONS"]["options"] = " ".join(
+        filter(
+            None,
+            [
+                DATABASES["default"]["OPTIONS"].get("options", ""),
+                f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}",
+                f"-c lock_timeout={DB_LOCK_TIMEOUT_MS}",
+            ],
+        )
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: Redis when configured (shared by every app server), else files that every worker
@@ -182,7 +206,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploads written all or nothing: no partial or orphan files (articles/uploads.py).
+    "default": {"BACKEND": "articles.uploads.AtomicFileSystemStorage"},
     # Hashed names plus Brotli and gzip copies; whitenoise serves them with immutable caching.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
@@ -287,7 +312,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Every uploaded image is checked against these (articles/uploads.py).
 IMAGE_UPLOAD_MAX_BYTES = env.int("LDN_IMAGE_UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)
-IMAGE_UPLOAD_MAX_PIXELS = env.int("LDN_IMAGE_UPLOAD_MAX_PIXELS", default=40_000_000)
+# 24 million pixels: a 6000 x 4000 camera photo. Checked from the file's header before any
+# decoding, because decoding and re-encoding cost several copies of the pixels (a 6300 x 6300
+# image took about 530 MB; see the README).
+IMAGE_UPLOAD_MAX_PIXELS = env.int("LDN_IMAGE_UPLOAD_MAX_PIXELS", default=24_000_000)
 
 # E-mail: the console in development; production sets an SMTP URL.
 EMAIL_CONFIG = env.email_url("DJANGO_EMAIL_URL", default="consolemail://")

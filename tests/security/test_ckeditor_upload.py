@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from tests.factories import make_staff
 from tests.security.test_uploads import image_bytes, jpeg_with_gps_and_orientation
 
 TOKEN = "a" * 40
@@ -16,7 +17,7 @@ TOKEN = "a" * 40
 
 @pytest.fixture
 def staff_client(client, db):
-    client.force_login(User.objects.create_user("editor", password="x" * 20, is_staff=True))
+    client.force_login(make_staff("writer", "Authors"))
     client.cookies["ckCsrfToken"] = TOKEN
     return client
 
@@ -150,3 +151,52 @@ def test_upload_response_gets_the_staff_content_security_policy(staff_client):
     response = post_upload(staff_client, image_bytes(), func_num=1)
 
     assert "frame-ancestors 'self'" in response["Content-Security-Policy"]
+
+
+@pytest.mark.django_db
+def test_staff_without_an_editing_role_can_neither_upload_nor_browse(client, settings):
+    client.force_login(make_staff("helpdesk"))
+    client.cookies["ckCsrfToken"] = TOKEN
+
+    assert post_upload(client, image_bytes()).status_code == 403
+    assert client.get(reverse("ckeditor_browse")).status_code == 403
+    assert stored_files(settings) == []
+
+
+@pytest.mark.parametrize("group", ["Authors", "Editors"])
+@pytest.mark.django_db
+def test_authors_and_editors_can_browse_the_editor_images(client, group):
+    client.force_login(make_staff("writer", group))
+    assert client.get(reverse("ckeditor_browse")).status_code == 200
+
+
+def block_upload_folder(settings):
+    """A file where the upload folder should be: every write under it fails, as on a full
+    or read-only disk (tests/reliability fills a real 1 MB disk)."""
+    root = Path(settings.MEDIA_ROOT)
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "uploads").write_bytes(b"")
+
+
+def test_upload_that_cannot_be_written_answers_ckeditor_json_and_leaves_nothing(
+    staff_client, settings
+):
+    block_upload_folder(settings)
+
+    response = post_upload(staff_client, image_bytes())
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["uploaded"] == 0
+    assert "could not be stored" in response.json()["error"]["message"]
+    assert [p.name for p in stored_files(settings)] == ["uploads"]
+
+
+def test_dialog_upload_that_cannot_be_written_tells_the_editor_why(staff_client, settings):
+    block_upload_folder(settings)
+
+    response = post_upload(staff_client, image_bytes(), func_num=4)
+
+    assert response.status_code == 507
+    assert "callFunction(4, ''" in response.content.decode()
+    assert "could not be stored" in response.content.decode()

@@ -96,21 +96,26 @@ def matrix(allowed, *, redirects=(), extra=None):
     return expected
 
 
-# Every staff account reaches the index and the editor's image browser. The admin answers
-# 404 for an app index the user has no permission in. POST-only URLs refuse GET (405)
-# before looking at permissions, which tells nothing.
-STAFF_BASE = {"admin index", "editor browse"}
+# Every staff account reaches the index; the editor's image browser needs a role that
+# writes articles (issue 14). The admin answers 404 for an app index the user has no
+# permission in. POST-only URLs refuse GET (405) before looking at permissions, which
+# tells nothing.
+STAFF_BASE = {"admin index"}
 WITHOUT_ARTICLES = {"articles app": 404, "publish by GET": NOT_ALLOWED}
 WITHOUT_INQUIRIES = {"inquiries app": 404}
 AUTHOR = matrix(
-    STAFF_BASE | ARTICLE_READ | {"article add"},
+    STAFF_BASE | ARTICLE_READ | {"article add", "editor browse"},
     redirects={"submit"},
     extra={"publish by GET": NOT_ALLOWED, **WITHOUT_INQUIRIES},
 )
 # Editors may move an article to the trash (the delete page); versions stay.
 # Editors triage questions too (without readers' personal data) and start drafts from them.
 EDITOR = matrix(
-    STAFF_BASE | ARTICLE_READ | {"article add", "article delete"} | VOCABULARY_ADD | INQUIRY_READ,
+    STAFF_BASE
+    | ARTICLE_READ
+    | {"article add", "article delete", "editor browse"}
+    | VOCABULARY_ADD
+    | INQUIRY_READ,
     redirects={"submit"} | PUBLISHING,
     extra={"publish by GET": NOT_ALLOWED},
 )
