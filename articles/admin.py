@@ -12,7 +12,13 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    JsonResponse,
+    QueryDict,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -21,8 +27,8 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from articles import diff
-from articles.forms import ArticleAdminForm
+from articles import conflicts, diff
+from articles.forms import ArticleAdminForm, checklist, draft_problems
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -36,6 +42,15 @@ from articles.models import (
 from articles.sanitize import clean_html
 
 PUBLISH_PERMISSION = "articles.publish_article"
+# The edit form's tabs, in order: (key used in fieldset classes "tab-<key>", label).
+EDITOR_TABS = [
+    ("content", "Content"),
+    ("people", "People and sources"),
+    ("image", "Image and rights"),
+    ("review", "Review and publishing"),
+]
+# The query parameter that shows an editor's kept text from a refused save (articles.conflicts).
+CONFLICT_PARAMETER = "kept"
 
 
 @admin.register(Topic)
@@ -158,65 +173,51 @@ class ArticleAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("title",)}
     filter_horizontal = ("topics",)
     actions = ["submit_selected_for_review", "publish_selected", "unpublish_selected"]
+    # Each fieldset's first class names its tab (EDITOR_TABS); the bylines and sources inlines
+    # sit in the "people" tab. The publish controls live beside the form, not in a fieldset.
     fieldsets = [
-        (None, {"fields": ("title", "slug", "subtitle", "summary", "body")}),
+        (None, {"classes": ("tab-content",), "fields": ("title", "slug", "subtitle", "summary")}),
+        (None, {"classes": ("tab-content", "body-row"), "fields": ("body",)}),
+        ("Cautions", {"classes": ("tab-content",), "fields": ("cautions",)}),
         (
-            "Trust and safety",
-            {
-                "fields": (
-                    "cautions",
-                    "evidence_note",
-                    "funding_statement",
-                    "advertising_statement",
-                )
-            },
-        ),
-        ("For staff only", {"fields": ("editor_note",)}),
-        (
-            "People, topics and review",
-            {
-                "fields": (
-                    "topics",
-                    "medical_reviewer",
-                    "disclaimer",
-                    "last_reviewed",
-                    "next_review_due",
-                )
-            },
+            "Topics and medical review",
+            {"classes": ("tab-people",), "fields": ("topics", "medical_reviewer")},
         ),
         (
             "Hero image and its rights",
             {
-                "classes": ("collapse",),
+                "classes": ("tab-image",),
                 "fields": (
                     "image",
                     "image_alt",
-                    "image_caption",
-                    "image_credit",
-                    "image_rights_holder",
-                    "image_licence",
+                    ("image_credit", "image_caption"),
+                    ("image_rights_holder", "image_licence"),
                     "image_permission_contact",
-                    "image_link_back_required",
-                    "image_source_url",
+                    ("image_source_url", "image_link_back_required"),
                 ),
             },
         ),
         (
-            "Publishing",
+            "Evidence and review",
             {
-                "fields": (
-                    "status",
-                    "live_version_number",
-                    "has_unpublished_changes",
-                    "go_live_at",
-                    "expire_at",
-                    "featured",
-                )
+                "classes": ("tab-review",),
+                "fields": ("evidence_note", ("last_reviewed", "next_review_due"), "disclaimer"),
             },
         ),
         (
+            "Trust statements",
+            {"classes": ("tab-review",), "fields": ("funding_statement", "advertising_statement")},
+        ),
+        (
+            "For staff",
+            {"classes": ("tab-review",), "fields": ("featured", "editor_note")},
+        ),
+        (
             "This save",
-            {"fields": ("change_note", "note_is_public", "based_on_version")},
+            {
+                "classes": ("tab-review",),
+                "fields": ("change_note", "note_is_public", "based_on_version"),
+            },
         ),
     ]
 
@@ -280,10 +281,7 @@ class ArticleAdmin(admin.ModelAdmin):
         return actions
 
     def get_readonly_fields(self, request, obj=None):
-        fields = ["status", "live_version_number", "has_unpublished_changes"]
-        if not self.has_publish_permission(request):
-            fields += ["go_live_at", "expire_at", "featured"]
-        return fields
+        return [] if self.has_publish_permission(request) else ["featured"]
 
     # The form -------------------------------------------------------------------------
     def formfield_for_dbfield(self, db_field, request, **kwargs):
@@ -294,12 +292,34 @@ class ArticleAdmin(admin.ModelAdmin):
             kwargs.pop("widget", None)
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
+    class Media:
+        css = {"all": ["articles/admin/editor.css"]}
+        js = ["articles/admin/editor.js"]
+
+    def view_on_site(self, obj):
+        """A live article opens on the site; anything else opens its preview, not a 404."""
+        if obj.is_live():
+            return obj.get_absolute_url()
+        return reverse("admin:articles_article_preview", args=[obj.pk])
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         form.save_errors = getattr(request, "_article_save_errors", {})
         return form
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "GET" and object_id and CONFLICT_PARAMETER in request.GET:
+            kept = conflicts.kept_text(request, object_id, request.GET[CONFLICT_PARAMETER])
+            if kept is None:
+                messages.info(request, "That refused save is no longer kept: it was saved since.")
+                return HttpResponseRedirect(request.path)
+            # Show the kept text as a refused save again: the form is bound to it and the
+            # stale-version check fails again (the newer version still exists), so nothing
+            # is saved; the kept data passed the CSRF check when it was first posted.
+            request.method = "POST"
+            request.POST = kept
+            request._dont_enforce_csrf_checks = True
+            request._article_showing_kept_text = True
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except _SaveRefused as refused:
@@ -307,7 +327,17 @@ class ArticleAdmin(admin.ModelAdmin):
             request._article_save_errors = refused.errors
             return super().changeform_view(request, object_id, form_url, extra_context)
 
+    def _publishing(self, request):
+        """The editor pressed a publish button of the form: save, then publish (or schedule)."""
+        if "_publish" not in request.POST:
+            return False
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
+        return True
+
     def save_model(self, request, obj, form, change):
+        if getattr(request, "_article_showing_kept_text", False):
+            raise _SaveRefused({None: "Not saved yet: press Save to save the text below."})
         if change:
             # Hold the row until the save commits, so two saves cannot both pass the check.
             current = Article.objects.select_for_update().get(pk=obj.pk)
@@ -331,21 +361,72 @@ class ArticleAdmin(admin.ModelAdmin):
             )
         except ValidationError as error:
             raise _SaveRefused(error.message_dict) from None
-        if version:
+        if self._publishing(request):
+            self._publish_saved(request, article, version)
+        elif version:
             messages.info(request, f"Saved as version {version.number}.")
         else:
             messages.info(request, "Nothing changed, so no new version was saved.")
+        conflicts.forget(request, article.pk)
+
+    def _publish_saved(self, request, article, version):
+        """Publish what this save holds; any refusal undoes the save too (one transaction)."""
+        saved = f"Saved as version {version.number}. " if version else ""
+        article.refresh_from_db()
+        version = version or article.latest_version
+        try:
+            published = article.publish(version, by=request.user)
+        except PublishBlocked as blocked:
+            refusal = "Nothing was saved or published. The publish checklist found:"
+            raise _SaveRefused({None: [refusal, *blocked.problems]}) from None
+        messages.success(request, saved + _published_message(article, published))
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None:
-            latest = obj.latest_version
-            context.update(
-                can_publish=self.has_publish_permission(request),
-                can_change=self.has_change_permission(request, obj),
-                latest_version=latest,
-                checklist=latest.publish_problems() if latest else [],
-            )
+        form = context["adminform"].form
+        stale = any(error.code == "stale" for error in form.errors.as_data().get("__all__", []))
+        if stale and obj is not None and not getattr(request, "_article_showing_kept_text", False):
+            # Keep the typed text on the server and show it again by GET: Back and reload
+            # then never ask to resend a form, and the text is still there.
+            token = conflicts.keep_text(request, obj.pk, request.POST)
+            url = f"{self._change_url(obj)}?{CONFLICT_PARAMETER}={token}"
+            return HttpResponseRedirect(url, status=303)
+        latest = obj.latest_version if obj is not None else None
+        if form.is_bound:
+            problems = draft_problems(form.data, obj)
+        else:
+            problems = latest.publish_problems() if latest else draft_problems(_initial_data(form))
+        rows = conflicts.rows(form, obj) if stale and obj is not None else None
+        context.update(
+            can_publish=self.has_publish_permission(request),
+            can_change=obj is None or self.has_change_permission(request, obj),
+            latest_version=latest,
+            checklist=checklist(problems),
+            checklist_url=reverse("admin:articles_article_checklist"),
+            editor_tabs=EDITOR_TABS,
+            conflict=rows,
+            conflict_values={
+                row["id"]: {"theirs": row["theirs_value"], "mine": row["mine_value"]}
+                for row in rows or []
+                if row["settable"]
+            },
+            kept_conflict=(
+                conflicts.kept_link(request, obj) if obj is not None and not stale else None
+            ),
+        )
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def checklist_view(self, request):
+        """The publish checklist for the form as it is now (posted by the page as staff type)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        article = None
+        if request.POST.get("article"):
+            article = Article.objects.filter(pk=request.POST["article"]).first()
+            if article is None or not self.has_view_permission(request, article):
+                raise Http404("No such article.")
+        elif not self.has_add_permission(request):
+            raise PermissionDenied
+        return JsonResponse({"items": checklist(draft_problems(request.POST, article))})
 
     # Extra pages --------------------------------------------------------------------------
     def get_urls(self):
@@ -365,6 +446,7 @@ class ArticleAdmin(admin.ModelAdmin):
                 "restore",
             ),
             ("<path:object_id>/versions/<int:number>/", self.version_view, "version"),
+            ("checklist/", self.checklist_view, "checklist"),
             ("<path:object_id>/compare/", self.compare_view, "compare"),
             ("<path:object_id>/preview/", self.preview_view, "preview"),
             ("<path:object_id>/publish/", self.publish_view, "publish"),
@@ -476,11 +558,43 @@ class ArticleAdmin(admin.ModelAdmin):
         response["Cache-Control"] = "private, no-store"
         return response
 
-    @transaction.atomic
-    def _restore(self, request, object_id, number):
+    def _confirm(self, request, article, *, action, title, readers, button, **extra):
+        """A confirmation page in the admin layout that says what readers will see afterwards."""
+        context = self._context(
+            request,
+            article,
+            title=title,
+            readers=readers,
+            button=button,
+            action=action,
+            **extra,
+        )
+        return TemplateResponse(request, "admin/articles/article/confirm.html", context)
+
+    def _readers_now(self, article):
+        if article.is_live():
+            number, address = article.live_version.number, article.get_absolute_url()
+            return f"Readers now see version {number} at {address}."
+        return "Readers do not see this article now."
+
+    def restore_view(self, request, object_id, number):
         article = self._article(request, object_id, publish=True, change=True)
         version = self._version(article, number)
-        restored = article.restore(version, by=request.user)
+        if request.method != "POST":
+            return self._confirm(
+                request,
+                article,
+                action=request.path,
+                title=f"Restore version {version.number}?",
+                readers=(
+                    f"{self._readers_now(article)} That does not change: restoring saves "
+                    f"version {version.number}'s content as a new version, which readers see "
+                    "only once it is published."
+                ),
+                button=f"Restore version {version.number}",
+            )
+        with transaction.atomic():
+            restored = article.restore(version, by=request.user)
         if restored:
             messages.success(
                 request,
@@ -489,48 +603,119 @@ class ArticleAdmin(admin.ModelAdmin):
             )
         else:
             messages.info(request, f"The working copy already matches version {version.number}.")
-        return article
-
-    def restore_view(self, request, object_id, number):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        article = self._restore(request, object_id, number)
         return HttpResponseRedirect(self._change_url(article))
 
     def publish_view(self, request, object_id):
+        """Publish the version the editor saw (posted as `version`); if a newer one was saved
+        since, ask which one rather than publish something the editor has not seen."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         article = self._article(request, object_id, publish=True)
+        latest = article.latest_version
         try:
-            version = article.publish(by=request.user)
+            seen = int(request.POST.get("version", ""))
+        except ValueError:
+            seen = None
+        version = article.versions.filter(number=seen).first() if seen else None
+        if version is None or (version != latest and "confirmed" not in request.POST):
+            return self._confirm(
+                request,
+                article,
+                action=request.path,
+                title="Which version should readers see?",
+                readers=(
+                    f"{self._readers_now(article)} "
+                    + (
+                        f"You looked at version {seen}, but version {latest.number} was saved "
+                        "since. Nothing has been published."
+                        if seen and latest
+                        else "Nothing has been published."
+                    )
+                ),
+                button=f"Publish version {latest.number}" if latest else None,
+                version_number=latest.number if latest else None,
+                compare_url=(
+                    f"{reverse('admin:articles_article_compare', args=[article.pk])}"
+                    f"?a={seen}&b={latest.number}"
+                    if version and latest
+                    else None
+                ),
+                older=version,
+            )
+        try:
+            published = article.publish(version, by=request.user)
         except PublishBlocked as blocked:
             messages.error(request, "Not published. The publish checklist found:")
             for problem in blocked.problems:
                 messages.error(request, problem)
         else:
-            messages.success(request, _published_message(article, version))
+            messages.success(request, _published_message(article, published))
         return HttpResponseRedirect(self._change_url(article))
 
     def unpublish_view(self, request, object_id):
         return self._workflow(
-            request, object_id, "unpublish", "Unpublished: readers no longer see it."
+            request,
+            object_id,
+            "unpublish",
+            title="Unpublish “{}”?",
+            readers="Readers will no longer find it: its address, lists, topics, search and "
+            "feeds stop showing it. Every version stays here, and publishing again brings it back.",
+            button="Unpublish",
+            message="Unpublished: readers no longer see it.",
         )
 
     def archive_view(self, request, object_id):
-        return self._workflow(request, object_id, "archive", "Archived: readers no longer see it.")
+        return self._workflow(
+            request,
+            object_id,
+            "archive",
+            title="Archive “{}”?",
+            readers="Readers will no longer find it anywhere on the site. It leaves the lists "
+            "of work in progress; every version stays here and it can be published again.",
+            button="Archive",
+            message="Archived: readers no longer see it.",
+        )
 
     def submit_view(self, request, object_id):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         article = self._article(request, object_id, change=True)
+        latest = article.latest_version
+        problems = latest.publish_problems() if latest else []
+        if request.method != "POST":
+            return self._confirm(
+                request,
+                article,
+                action=request.path,
+                title=f"Submit “{article}” for review?",
+                readers=(
+                    f"{self._readers_now(article)} Submitting changes nothing for readers: an "
+                    "editor reviews the latest saved version"
+                    + (f" (version {latest.number})" if latest else "")
+                    + " before it is published."
+                ),
+                button="Submit for review",
+                checklist=checklist(problems),
+            )
         article.submit_for_review(by=request.user)
-        messages.success(request, "Submitted for review. An editor can now publish it.")
+        if problems:
+            messages.warning(
+                request,
+                "Submitted for review. Before an editor can publish it: " + " ".join(problems),
+            )
+        else:
+            messages.success(request, "Submitted for review. An editor can now publish it.")
         return HttpResponseRedirect(self._change_url(article))
 
-    def _workflow(self, request, object_id, method, message):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
+    def _workflow(self, request, object_id, method, *, title, readers, button, message):
         article = self._article(request, object_id, publish=True)
+        if request.method != "POST":
+            return self._confirm(
+                request,
+                article,
+                action=request.path,
+                title=title.format(article),
+                readers=f"{self._readers_now(article)} {readers}",
+                button=button,
+            )
         getattr(article, method)(by=request.user)
         messages.success(request, message)
         return HttpResponseRedirect(self._change_url(article))
@@ -602,6 +787,15 @@ class ArticleAdmin(admin.ModelAdmin):
         for article in queryset:
             article.unpublish(by=request.user)
         messages.success(request, f"Unpublished {len(queryset)} article(s).")
+
+
+def _initial_data(form):
+    """An unbound form's initial values as form data, for the checklist of a new article."""
+    data = QueryDict(mutable=True)
+    for name in ("summary", "disclaimer", "last_reviewed", "evidence_note"):
+        value = form[name].value()
+        data[name] = "" if value is None else str(getattr(value, "pk", value))
+    return data
 
 
 def _published_message(article, version):

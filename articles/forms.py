@@ -2,13 +2,90 @@
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
-from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
 
-from articles.models import Article
+from articles.models import Article, ArticleVersion, Topic
 from articles.uploads import clean_uploaded_image
+
+# The fields the publish checklist (ArticleVersion.publish_problems) asks for, marked on the form.
+NEEDED_TO_PUBLISH = {
+    "summary": "Needed to publish.",
+    "disclaimer": "Needed to publish.",
+    "last_reviewed": "Needed to publish.",
+    "evidence_note": "Needed to publish an article on an off-label topic.",
+    "image_alt": "Needed to publish with an image.",
+    "image_credit": "Needed to publish with an image.",
+}
+# Where each checklist problem is fixed: (words in the problem, id of the place, tab).
+CHECKLIST_PLACES = [
+    ("author", "article_authors-group", "people"),
+    ("summary", "id_summary", "content"),
+    ("source", "sources-group", "people"),
+    ("disclaimer", "id_disclaimer", "review"),
+    ("alt text", "id_image_alt", "image"),
+    ("credit line", "id_image_credit", "image"),
+    ("last-reviewed", "id_last_reviewed", "review"),
+    ("evidence note", "id_evidence_note", "review"),
+]
+
+
+def checklist(problems):
+    """The publish checklist's problems, each with the place on the form that fixes it."""
+    items = []
+    for problem in problems:
+        place, tab = next(
+            ((place, tab) for words, place, tab in CHECKLIST_PLACES if words in problem.lower()),
+            ("", ""),
+        )
+        items.append({"problem": problem, "anchor": place, "tab": tab})
+    return items
+
+
+def draft_problems(data, article=None):
+    """What the checklist would find in the form as posted (`data`), before anything is saved.
+
+    Reads only what `publish_problems` reads, from the raw form data, so the checklist beside
+    the form can follow the editor's typing without saving a version.
+    """
+
+    has_image = bool(data.get("image_present")) or bool(
+        article is not None and article.image and not data.get("image-clear")
+    )
+    topic_ids = [pk for pk in data.getlist("topics") if str(pk).isdigit()]
+    content = {
+        "authors": posted_rows(data, "article_authors", "author"),
+        "summary": data.get("summary", ""),
+        "sources": posted_rows(data, "sources", "title"),
+        "disclaimer": data.get("disclaimer") or None,
+        "image": (
+            {"alt": data.get("image_alt", ""), "credit": data.get("image_credit", "")}
+            if has_image
+            else None
+        ),
+        "last_reviewed": data.get("last_reviewed") or None,
+        "evidence_note": data.get("evidence_note", ""),
+        "topics": [
+            {"name": topic.name, "off_label": topic.is_off_label}
+            for topic in Topic.objects.filter(pk__in=topic_ids)
+        ],
+    }
+    return ArticleVersion(content=content).publish_problems()
+
+
+def posted_rows(data, prefix, field):
+    """The non-empty values of `field` in an inline formset's posted rows, deleted rows left out."""
+    try:
+        total = max(0, min(int(data.get(f"{prefix}-TOTAL_FORMS") or 0), 1000))
+    except ValueError:
+        total = 0
+    values = []
+    for i in range(total):
+        value = (data.get(f"{prefix}-{i}-{field}") or "").strip()
+        if value and not data.get(f"{prefix}-{i}-DELETE"):
+            values.append(value)
+    return values
 
 
 class ArticleAdminForm(forms.ModelForm):
@@ -32,6 +109,16 @@ class ArticleAdminForm(forms.ModelForm):
         help_text="The version this form was opened on.",
     )
 
+    publish_at = forms.DateTimeField(
+        label="Publish at",
+        required=False,
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local", "form": "article_form"}, format="%Y-%m-%dT%H:%M"
+        ),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        help_text="Leave empty to publish now. Readers keep what they see until this moment.",
+    )
+
     # Set by ArticleAdmin: errors found only while saving, shown when the form is shown again.
     save_errors = {}
 
@@ -43,13 +130,19 @@ class ArticleAdminForm(forms.ModelForm):
             "medical_reviewer", "disclaimer", "last_reviewed",
             "next_review_due", "image", "image_alt", "image_caption", "image_credit",
             "image_rights_holder", "image_licence", "image_permission_contact",
-            "image_link_back_required", "image_source_url", "go_live_at", "expire_at", "featured",
+            "image_link_back_required", "image_source_url", "featured",
         ]  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         latest = self.instance.latest_version if self.instance.pk else None
         self.fields["based_on_version"].initial = latest.number if latest else 0
+        for name, note in NEEDED_TO_PUBLISH.items():
+            if name in self.fields:
+                field = self.fields[name]
+                field.help_text = format_html(
+                    '<strong class="needed-to-publish">{}</strong> {}', note, field.help_text
+                )
 
     def clean_image(self):
         image = self.cleaned_data.get("image")
@@ -85,17 +178,14 @@ class ArticleAdminForm(forms.ModelForm):
 
 def stale_message(article, based_on, latest):
     who = latest.created_by.get_username() if latest.created_by else "someone else"
-    compare_url = reverse("admin:articles_article_compare", args=[article.pk])
     when = date_format(localtime(latest.created_at), "DATETIME_FORMAT")
     return format_html(
         "{who} saved version {number} of this article on {when}, after you opened it. "
-        "Nothing you typed has been saved: your text is still in the form below. "
-        '<a href="{url}?a={a}&amp;b={number}">Compare version {a} with version {number}</a> '
-        "to see their changes, then reload the article to work on their version, or save "
-        "this form again to make your text the newest version (theirs stays in the history).",
+        "Nothing you typed has been saved or lost: your text is in the form below, and their "
+        "version is compared with it field by field. Choose per field, then save to make "
+        "the result version {next} (theirs stays in the history).",
         who=who,
         number=latest.number,
         when=when,
-        url=compare_url,
-        a=based_on or 1,
+        next=latest.number + 1,
     )
