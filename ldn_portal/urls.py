@@ -7,7 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.static import serve
 
 from articles import upload_views
-from ldn_portal import views
+from ldn_portal import staff_home, views
 
 handler500 = views.server_error
 
@@ -16,6 +16,8 @@ admin.site.site_title = settings.SITE_NAME
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    # The admin index is the staff home (its panels are in ldn_portal/staff_home.py).
+    path("admin/", staff_home.index, name="staff_home"),
     path("admin/", admin.site.urls),
     # django-ckeditor's URL names, with uploads checked by articles.uploads (issue 7).
     path("ckeditor/upload/", upload_views.upload, name="ckeditor_upload"),
