@@ -47,6 +47,10 @@ URLS = [
     ("restore", "post", "/admin/articles/article/{a}/versions/1/restore/"),
     ("unpublish", "post", "/admin/articles/article/{a}/unpublish/"),
     ("archive", "post", "/admin/articles/article/{a}/archive/"),
+    ("submit page", "get", "/admin/articles/article/{a}/submit/"),
+    ("restore page", "get", "/admin/articles/article/{a}/versions/1/restore/"),
+    ("unpublish page", "get", "/admin/articles/article/{a}/unpublish/"),
+    ("archive page", "get", "/admin/articles/article/{a}/archive/"),
     ("article delete", "get", "/admin/articles/article/{a}/delete/"),
     ("topic list", "get", "/admin/articles/topic/"),
     ("topic add", "get", "/admin/articles/topic/add/"),
@@ -81,7 +85,10 @@ INQUIRY_READ = {
     "inquiries app", "inquiry list", "inquiry search", "inquiry change", "inquiry csv",
     "dashboard",
 }  # fmt: skip
-PUBLISHING = {"publish", "restore", "unpublish", "archive"}
+PUBLISHING = {"restore", "unpublish", "archive"}
+# Publishing without naming the version seen asks which one (a page, 200); so do the
+# confirmation pages of the other actions.
+PUBLISHING_PAGES = {"publish", "restore page", "unpublish page", "archive page"}
 VOCABULARY_ADD = {"topic add", "author add", "disclaimer add"}
 EVERY_ADMIN = {key for key, _, _ in URLS} - PUBLIC
 
@@ -103,13 +110,17 @@ STAFF_BASE = {"admin index", "editor browse"}
 WITHOUT_ARTICLES = {"articles app": 404, "publish by GET": NOT_ALLOWED}
 WITHOUT_INQUIRIES = {"inquiries app": 404}
 AUTHOR = matrix(
-    STAFF_BASE | ARTICLE_READ | {"article add"},
+    STAFF_BASE | ARTICLE_READ | {"article add", "submit page"},
     redirects={"submit"},
     extra={"publish by GET": NOT_ALLOWED, **WITHOUT_INQUIRIES},
 )
 # Editors may move an article to the trash (the delete page); versions stay.
 EDITOR = matrix(
-    STAFF_BASE | ARTICLE_READ | {"article add", "article delete"} | VOCABULARY_ADD,
+    STAFF_BASE
+    | ARTICLE_READ
+    | {"article add", "article delete", "submit page"}
+    | VOCABULARY_ADD
+    | PUBLISHING_PAGES,
     redirects={"submit"} | PUBLISHING,
     extra={"publish by GET": NOT_ALLOWED, **WITHOUT_INQUIRIES},
 )
