@@ -3,7 +3,8 @@
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString
 from django.utils.timezone import localtime
 
 from articles.models import Article, ArticleVersion, Topic
@@ -17,6 +18,16 @@ NEEDED_TO_PUBLISH = {
     "evidence_note": "Needed to publish an article on an off-label topic.",
     "image_alt": "Needed to publish with an image.",
     "image_credit": "Needed to publish with an image.",
+}
+# Text boxes sized to what they usually hold, so each tab of the form stays short.
+TEXT_ROWS = {
+    "summary": 3,
+    "cautions": 4,
+    "evidence_note": 3,
+    "funding_statement": 2,
+    "advertising_statement": 2,
+    "editor_note": 3,
+    "change_note": 2,
 }
 # Where each checklist problem is fixed: (words in the problem, id of the place, tab).
 CHECKLIST_PLACES = [
@@ -137,6 +148,14 @@ class ArticleAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         latest = self.instance.latest_version if self.instance.pk else None
         self.fields["based_on_version"].initial = latest.number if latest else 0
+        for name, rows in TEXT_ROWS.items():
+            if name in self.fields:
+                self.fields[name].widget.attrs["rows"] = rows
+        for field in self.fields.values():
+            # The admin shows help text as HTML; plain text such as "/articles/<slug>/" must
+            # show as written.
+            if not isinstance(field.help_text, SafeString):
+                field.help_text = escape(field.help_text)
         for name, note in NEEDED_TO_PUBLISH.items():
             if name in self.fields:
                 field = self.fields[name]

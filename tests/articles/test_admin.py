@@ -338,6 +338,9 @@ def test_stale_form_is_refused_and_shows_theirs_against_mine_on_the_same_page(cl
     assert "First editor" in rows["body"]["theirs"]
     assert "Second editor" in rows["body"]["mine"]
     assert response.context["adminform"].form["body"].value() == "<p>Second editor's paragraph</p>"
+    sources = response.context["inline_admin_formsets"][1].formset
+    assert sources.is_bound and sources.management_form.is_valid()
+    assert sources.forms[0]["title"].value() == article.sources.get().title
     article.refresh_from_db()
     assert article.versions.count() == 2
     assert article.body == "<p>First editor's paragraph</p>"

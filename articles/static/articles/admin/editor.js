@@ -16,7 +16,9 @@
     if (!form) return;
     if (window.CKEDITOR) {
       // Body text close to the reader's size (the site sets 18 px, line height 1.6).
-      window.CKEDITOR.addCss("body{font-size:18px;line-height:1.6;max-width:44em;margin:12px 20px}");
+      window.CKEDITOR.addCss(
+        "body.cke_editable{font-size:18px;line-height:1.6;max-width:44em;margin:12px 20px}"
+      );
     }
     var tabs = setUpTabs(form);
     var dirty = setUpUnsavedWarning(form);
@@ -53,8 +55,14 @@
       });
     });
 
-    // Mark tabs holding errors and open the first of them; otherwise the last tab used.
+    // After a refused save open the tab of the first difference; else the first tab with
+    // errors; otherwise the last tab used.
     var first = null;
+    var difference = document.querySelector(".conflict-row[data-id]");
+    var differenceField = difference && document.getElementById(difference.dataset.id);
+    if (differenceField && differenceField.closest(".editor-tab")) {
+      first = differenceField.closest(".editor-tab").dataset.tab;
+    }
     panels.forEach(function (panel) {
       var hasErrors = panel.querySelector(".errorlist, .errors");
       var button = form.querySelector("#tab-button-" + panel.dataset.tab);
