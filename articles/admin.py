@@ -178,7 +178,8 @@ class ArticleAdmin(admin.ModelAdmin):
     filter_horizontal = ("topics",)
     actions = ["submit_selected_for_review", "publish_selected", "unpublish_selected"]
     # Each fieldset's first class names its tab (EDITOR_TABS); the bylines and sources inlines
-    # sit in the "people" tab. The publish controls live beside the form, not in a fieldset.
+    # sit in the "people" tab. What is about this save (change note, publish time, the version
+    # the form was opened on) sits beside the form with the Save and Publish buttons.
     fieldsets = [
         (None, {"classes": ("tab-content",), "fields": ("title", "slug", "subtitle", "summary")}),
         (None, {"classes": ("tab-content", "body-row"), "fields": ("body",)}),
@@ -215,13 +216,6 @@ class ArticleAdmin(admin.ModelAdmin):
         (
             "For staff",
             {"classes": ("tab-review",), "fields": ("featured", "editor_note")},
-        ),
-        (
-            "This save",
-            {
-                "classes": ("tab-review",),
-                "fields": ("change_note", "note_is_public", "based_on_version"),
-            },
         ),
     ]
 

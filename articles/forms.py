@@ -27,7 +27,6 @@ TEXT_ROWS = {
     "funding_statement": 2,
     "advertising_statement": 2,
     "editor_note": 3,
-    "change_note": 2,
 }
 # Where each checklist problem is fixed: (words in the problem, id of the place, tab).
 CHECKLIST_PLACES = [
@@ -103,20 +102,22 @@ class ArticleAdminForm(forms.ModelForm):
     """The working copy plus what the next version needs: a change note, and a guard
     against saving over someone else's newer version."""
 
+    # These three are shown beside the form (form="article_form"), next to the buttons.
     change_note = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 3, "form": "article_form"}),
         help_text="What changed and why. Required when the article is live.",
     )
     note_is_public = forms.BooleanField(
         label="Show note to readers",
         required=False,
+        widget=forms.CheckboxInput(attrs={"form": "article_form"}),
         help_text="Tick for a substantive update readers should see in the list of changes.",
     )
     based_on_version = forms.IntegerField(
         required=False,
         min_value=0,
-        widget=forms.HiddenInput,
+        widget=forms.HiddenInput(attrs={"form": "article_form"}),
         help_text="The version this form was opened on.",
     )
 

@@ -148,7 +148,7 @@ def test_editor_publishes_with_an_unsaved_edit_and_the_edit_goes_live(live_serve
     # Without a change note the save is refused: nothing goes live, the edit stays.
     wide.locator("#publish-button").click()
     expect(wide.locator(".errornote")).to_be_visible()
-    expect(wide.get_by_role("tab", name="Review and publishing")).to_contain_text("needs attention")
+    expect(wide.locator(".this-save .errorlist")).to_contain_text("say what changed")
     assert wide.input_value("#id_title") == "Sun protection for lupus"
     shot(wide, "editor-publish-refused")
     assert Article.objects.get().live_version.title == "Sun protection"

@@ -107,8 +107,12 @@
       state.listeners.forEach(function (fn) { fn(); });
     }
     state.mark = mark;
-    form.addEventListener("input", mark);
-    form.addEventListener("change", function (event) {
+    // Fields beside the form belong to it through form="article_form": listen on the page.
+    document.addEventListener("input", function (event) {
+      if (event.target.form === form) mark();
+    });
+    document.addEventListener("change", function (event) {
+      if (event.target.form !== form) return;
       if (event.target.name && event.target.name.indexOf("_conflict_") === 0) return;
       mark();
     });
@@ -178,8 +182,12 @@
       clearTimeout(timer);
       timer = setTimeout(refresh, 400);
     }
-    form.addEventListener("input", later);
-    form.addEventListener("change", later);
+    document.addEventListener("input", function (event) {
+      if (event.target.form === form) later();
+    });
+    document.addEventListener("change", function (event) {
+      if (event.target.form === form) later();
+    });
     // Inline rows added or removed, and the topic picker, change the checklist without "input".
     form.addEventListener("click", function (event) {
       if (event.target.closest(".add-row, .inline-deletelink, .selector-chooser, .selector-chooseall, .selector-clearall")) later();
