@@ -6,6 +6,8 @@ Publishing, unpublishing, archiving and restoring need the `articles.publish_art
 permission (the Editors group); Authors get 403.
 """
 
+import datetime
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -36,12 +38,14 @@ from articles.models import (
     ArticleAuthor,
     Author,
     Disclaimer,
+    NewerVersionExists,
     OrganizationPolicy,
     PublishBlocked,
     Source,
     Topic,
 )
 from articles.sanitize import clean_html
+from ldn_portal.security import reader_page_policy
 
 PUBLISH_PERMISSION = "articles.publish_article"
 # The edit form's tabs, in order: (key used in fieldset classes "tab-<key>", label).
@@ -249,7 +253,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
     # Deleting moves to the trash: versions never disappear until a superuser empties it.
     def get_queryset(self, request):
-        return super().get_queryset(request).not_trashed()
+        return super().get_queryset(request).not_trashed().with_live_version()
 
     def delete_model(self, request, obj):
         obj.move_to_trash(by=request.user)
@@ -353,33 +357,32 @@ class ArticleAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         article = form.instance
+        note = {
+            "change_note": form.cleaned_data.get("change_note", ""),
+            "note_is_public": form.cleaned_data.get("note_is_public", False),
+        }
         try:
-            version = article.save_version(
-                by=request.user,
-                change_note=form.cleaned_data.get("change_note", ""),
-                note_is_public=form.cleaned_data.get("note_is_public", False),
-            )
+            if self._publishing(request):
+                # One operation: what is in the form is what readers get (now or at `at`).
+                version = article.save_and_publish(
+                    by=request.user, at=form.cleaned_data.get("publish_at"), **note
+                )
+            else:
+                version = article.save_version(by=request.user, **note)
+        except PublishBlocked as blocked:
+            refusal = "Nothing was saved or published. The publish checklist found:"
+            raise _SaveRefused({None: [refusal, *blocked.problems]}) from None
         except ValidationError as error:
             raise _SaveRefused(error.message_dict) from None
         if self._publishing(request):
-            self._publish_saved(request, article, version)
+            based_on = form.cleaned_data.get("based_on_version") or 0
+            saved = f"Saved as version {version.number}. " if version.number > based_on else ""
+            messages.success(request, saved + _published_message(article, version))
         elif version:
             messages.info(request, f"Saved as version {version.number}.")
         else:
             messages.info(request, "Nothing changed, so no new version was saved.")
         conflicts.forget(request, article.pk)
-
-    def _publish_saved(self, request, article, version):
-        """Publish what this save holds; any refusal undoes the save too (one transaction)."""
-        saved = f"Saved as version {version.number}. " if version else ""
-        article.refresh_from_db()
-        version = version or article.latest_version
-        try:
-            published = article.publish(version, by=request.user)
-        except PublishBlocked as blocked:
-            refusal = "Nothing was saved or published. The publish checklist found:"
-            raise _SaveRefused({None: [refusal, *blocked.problems]}) from None
-        messages.success(request, saved + _published_message(article, published))
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         form = context["adminform"].form
@@ -431,7 +434,11 @@ class ArticleAdmin(admin.ModelAdmin):
     # Extra pages --------------------------------------------------------------------------
     def get_urls(self):
         def view(function, name):
-            return self.admin_site.admin_view(function), f"articles_article_{name}"
+            wrapped = self.admin_site.admin_view(function)
+            if function == self.preview_view:
+                # A preview is a reader page: it must prove itself under the readers' policy.
+                wrapped = reader_page_policy(wrapped)
+            return wrapped, f"articles_article_{name}"
 
         # Most specific first: <path:object_id> would also match "1/versions/2" or "trash/".
         patterns = [
@@ -606,51 +613,65 @@ class ArticleAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(self._change_url(article))
 
     def publish_view(self, request, object_id):
-        """Publish the version the editor saw (posted as `version`); if a newer one was saved
-        since, ask which one rather than publish something the editor has not seen."""
+        """Publish (or schedule, with `at`) the version the editor saw, posted as `version`.
+
+        Without a version number, or when a newer version was saved since, nothing is
+        published: the editor is asked which version readers should see.
+        """
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         article = self._article(request, object_id, publish=True)
-        latest = article.latest_version
         try:
             seen = int(request.POST.get("version", ""))
         except ValueError:
             seen = None
-        version = article.versions.filter(number=seen).first() if seen else None
-        if version is None or (version != latest and "confirmed" not in request.POST):
-            return self._confirm(
-                request,
-                article,
-                action=request.path,
-                title="Which version should readers see?",
-                readers=(
-                    f"{self._readers_now(article)} "
-                    + (
-                        f"You looked at version {seen}, but version {latest.number} was saved "
-                        "since. Nothing has been published."
-                        if seen and latest
-                        else "Nothing has been published."
-                    )
-                ),
-                button=f"Publish version {latest.number}" if latest else None,
-                version_number=latest.number if latest else None,
-                compare_url=(
-                    f"{reverse('admin:articles_article_compare', args=[article.pk])}"
-                    f"?a={seen}&b={latest.number}"
-                    if version and latest
-                    else None
-                ),
-                older=version,
-            )
         try:
-            published = article.publish(version, by=request.user)
+            at = _posted_moment(request.POST.get("at"))
+        except ValueError:
+            messages.error(request, "Not published: the moment was not a valid date and time.")
+            return HttpResponseRedirect(self._change_url(article))
+        version = article.versions.filter(number=seen).first() if seen else None
+        if version is None:
+            return self._ask_which_version(request, article, None, at)
+        try:
+            published = article.publish(
+                version, by=request.user, at=at, allow_newer="confirmed" in request.POST
+            )
         except PublishBlocked as blocked:
             messages.error(request, "Not published. The publish checklist found:")
             for problem in blocked.problems:
                 messages.error(request, problem)
+        except NewerVersionExists:
+            return self._ask_which_version(request, article, version, at)
         else:
             messages.success(request, _published_message(article, published))
         return HttpResponseRedirect(self._change_url(article))
+
+    def _ask_which_version(self, request, article, seen, at):
+        latest = article.latest_version
+        if seen is not None and latest is not None:
+            situation = (
+                f"You looked at version {seen.number}, but version {latest.number} was saved "
+                "since. Nothing has been published."
+            )
+            compare_url = (
+                f"{reverse('admin:articles_article_compare', args=[article.pk])}"
+                f"?a={seen.number}&b={latest.number}"
+            )
+        else:
+            situation, compare_url = "Nothing has been published.", None
+        return self._confirm(
+            request,
+            article,
+            action=request.path,
+            title="Which version should readers see?",
+            readers=f"{self._readers_now(article)} {situation}",
+            button=f"Publish version {latest.number}" if latest else None,
+            hidden={"version": latest.number, "confirmed": "1", "at": request.POST.get("at", "")}
+            if latest
+            else {},
+            compare_url=compare_url,
+        )
 
     def unpublish_view(self, request, object_id):
         return self._workflow(
@@ -798,14 +819,19 @@ def _initial_data(form):
     return data
 
 
+def _posted_moment(value):
+    """A posted ISO date and time (local time when it names no zone), or None."""
+    if not value:
+        return None
+    moment = datetime.datetime.fromisoformat(value)
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
 def _published_message(article, version):
-    now = timezone.now()
-    if article.go_live_at and article.go_live_at > now:
-        when = date_format(timezone.localtime(article.go_live_at), "DATETIME_FORMAT")
-        return f"Version {version.number} is scheduled: readers will see it from {when}."
-    if article.expire_at and article.expire_at <= now:
+    if version.live_from and version.live_from > timezone.now():
+        when = date_format(timezone.localtime(version.live_from), "DATETIME_FORMAT")
         return (
-            f"Version {version.number} is published, but its expiry date has passed, "
-            "so readers do not see it. Clear or change the expiry date."
+            f"Version {version.number} is scheduled: readers will see it from {when}. "
+            "Until then they see what is live now."
         )
     return f"Published version {version.number}: readers now see it."

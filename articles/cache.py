@@ -1,12 +1,13 @@
 """Page cache for the reader pages, with exact invalidation.
 
 Whole pages for anonymous readers are kept in Django's cache, each stored with the
-*generation* it was rendered under. Every write that can change what a reader sees (an
-article, a version, a source, a topic, an author, a disclaimer, an article's topics or
-authors) deletes the generation, so the next request starts a new one and no older page is
-ever served again. Scheduled changes need no job either: the generation also records the next
-moment a published article goes live or expires, and once that moment has passed the
-generation is replaced as if something had been saved.
+*generation* it was rendered under. Every change readers can see (a publish, schedule,
+unpublish, trash or restore; an edit to a topic, an author or a disclaimer; see
+connect_signals) deletes the generation, so the next request starts a new one and no older
+page is ever served again; saving a draft or a working copy clears nothing. Scheduled changes
+need no job either: the generation also records the next moment a scheduled version goes
+live or an article is unpublished, and once that moment has passed the generation is
+replaced as if something had been published.
 
 The generation lives in the cache itself, so every app server that shares the cache (Redis
 via REDIS_URL) sees a publish at once. A process-local cache (the default local memory)
@@ -36,8 +37,8 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Min, Q
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models import Min
+from django.db.models.signals import post_delete, post_save
 from django.middleware.csrf import get_token
 from django.utils import timezone
 
@@ -49,17 +50,19 @@ _CACHEABLE_VARY = {"cookie", "accept-encoding"}
 
 
 def next_boundary(now):
-    """The next moment a published article goes live or expires, as a timestamp, or None."""
-    from articles.models import Article, ArticleStatus
+    """The next moment readers' view changes by itself, as a timestamp, or None: a scheduled
+    version going live, or a published article's "unpublish at"."""
+    from articles.models import Article, ArticleStatus, ArticleVersion
 
-    published = Article.objects.not_trashed().filter(
-        status=ArticleStatus.PUBLISHED, live_version__isnull=False
+    going_live = ArticleVersion.objects.filter(
+        live_from__gt=now, article__trashed_at__isnull=True
+    ).aggregate(moment=Min("live_from"))["moment"]
+    expiring = (
+        Article.objects.not_trashed()
+        .filter(status=ArticleStatus.PUBLISHED, expire_at__gt=now)
+        .aggregate(moment=Min("expire_at"))["moment"]
     )
-    moments = published.aggregate(
-        go_live=Min("go_live_at", filter=Q(go_live_at__gt=now)),
-        expire=Min("expire_at", filter=Q(expire_at__gt=now)),
-    )
-    upcoming = [moment for moment in moments.values() if moment is not None]
+    upcoming = [moment for moment in (going_live, expiring) if moment is not None]
     return min(upcoming).timestamp() if upcoming else None
 
 
@@ -179,21 +182,34 @@ def _on_change(sender, **kwargs):
     invalidate()
 
 
-def connect_signals():
-    """Called from ArticlesConfig.ready(): every model a reader page shows clears the cache."""
-    from articles.models import (
-        Article,
-        ArticleAuthor,
-        ArticleVersion,
-        Author,
-        Disclaimer,
-        Source,
-        Topic,
-    )
+# Workflow actions that change nothing readers see: a restore only makes a new working copy
+# version, and a review request is for staff.
+_UNSEEN_ACTIONS = {"restore", "submit_for_review"}
 
-    for model in (Article, ArticleVersion, ArticleAuthor, Author, Disclaimer, Source, Topic):
+
+def _on_article_save(sender, instance, **kwargs):
+    # Workflow actions save the article row with `workflow_action` set, inside their
+    # transaction (invalidate() clears again on commit). A working-copy save clears nothing,
+    # except a change of the home page's featured flag.
+    action = getattr(instance, "workflow_action", None)
+    if (action and action not in _UNSEEN_ACTIONS) or getattr(instance, "_featured_changed", False):
+        invalidate()
+
+
+def connect_signals():
+    """Called from ArticlesConfig.ready(): only what readers can see change clears the cache.
+
+    Readers see live versions, so saving a working copy or a version (a draft) clears
+    nothing; publishing, scheduling, unpublishing, trash and restore from trash do (the
+    workflow methods save the article row with their action), and so does emptying the trash
+    (a trashed page answers 410, a deleted one 404) and a scheduled moment passing (the
+    generation's boundary). Topics, authors and disclaimers are shown from their own rows on
+    reader pages (names, descriptions, bios, disclaimer text), so their edits clear it too.
+    """
+    from articles.models import Article, Author, Disclaimer, Topic
+
+    for model in (Author, Disclaimer, Topic):
         post_save.connect(_on_change, sender=model, dispatch_uid=f"pagecache-save-{model}")
         post_delete.connect(_on_change, sender=model, dispatch_uid=f"pagecache-delete-{model}")
-    m2m_changed.connect(
-        _on_change, sender=Article.topics.through, dispatch_uid="pagecache-article-topics"
-    )
+    post_save.connect(_on_article_save, sender=Article, dispatch_uid="pagecache-article")
+    post_delete.connect(_on_change, sender=Article, dispatch_uid="pagecache-article-delete")

@@ -1,16 +1,21 @@
 """Field-by-field comparison of two article versions, for the admin's compare page.
 
-Text is compared word by word with difflib. The body is compared as a stream of HTML tags
-and words: the result keeps the newer version's markup, shows added words in <ins> and
-removed words in <del>, and is passed through `clean_html` before it is marked safe.
+The fields are the article's content declaration (articles.models.CONTENT_FIELDS). Text is
+compared word by word with difflib; dates, numbers, people and images as whole values. The
+body is compared as a stream of HTML tags and words: the result keeps the newer version's
+markup, shows added words in <ins> and removed words in <del>, and is passed through
+`clean_html` before it is marked safe.
 """
 
+import datetime
 import difflib
 import re
 
+from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from articles.models import CONTENT_FIELDS
 from articles.sanitize import clean_html
 
 _WORDS = re.compile(r"\w+|[^\w\s]|\s+")
@@ -23,44 +28,60 @@ _MARKERS = {
 }
 _ALL_MARKERS = "".join(a + b for a, b in _MARKERS.values())
 
-# (label, function that turns a version's content into comparable plain text)
-FIELDS = [
-    ("Title", lambda c: c.get("title", "")),
-    ("Subtitle", lambda c: c.get("subtitle", "")),
-    ("Summary", lambda c: c.get("summary", "")),
-    ("Cautions", lambda c: "\n".join(c.get("cautions", []))),
-    ("Evidence note", lambda c: c.get("evidence_note", "")),
-    ("Funding statement", lambda c: c.get("funding_statement", "")),
-    ("Topics", lambda c: ", ".join(t["name"] for t in c.get("topics", []))),
-    (
-        "Authors",
-        lambda c: "; ".join(f"{a['name']} ({a['credentials']})" for a in c.get("authors", [])),
+
+def _date_value(value):
+    if not value:
+        return ""
+    try:
+        return date_format(datetime.date.fromisoformat(value), "j F Y")
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _image_value(image):
+    if not image:
+        return ""
+    size = f"{image['width']}×{image['height']} px" if image.get("width") else ""
+    details = [f"{key}: {image[key]}" for key in _IMAGE_KEYS if image.get(key)]
+    parts = [image.get("file", ""), size, *details]
+    return "\n".join(part for part in parts if part)
+
+
+_IMAGE_KEYS = ("alt", "caption", "credit", "rights_holder", "licence", "permission_contact",
+               "link_back_required", "source_url")  # fmt: skip
+
+# How each kind of content (articles.models.CONTENT_FIELDS) reads as text, and whether it is
+# compared word by word ("words") or shown as whole values, old then new ("value"): a date, a
+# number or an image is a value, and a character diff of "2025-03-01" helps nobody.
+_KINDS = {
+    "text": ("words", lambda v: v or ""),
+    "lines": ("words", lambda v: "\n".join(v or [])),
+    "statements": (
+        "words",
+        lambda v: "\n".join(f"{k.capitalize()}: {t}" for k, t in (v or {}).items() if t),
     ),
-    (
-        "Medical reviewer",
-        lambda c: (c.get("medical_reviewer") or {}).get("name", ""),
+    "reading_minutes": ("value", lambda v: f"{v} min" if v else ""),
+    "topics": ("words", lambda v: ", ".join(t["name"] for t in v or [])),
+    "authors": (
+        "words",
+        lambda v: "; ".join(f"{a['name']} ({a['credentials']})" for a in v or []),
     ),
-    ("Disclaimer", lambda c: (c.get("disclaimer") or {}).get("text", "")),
-    ("Last reviewed", lambda c: c.get("last_reviewed") or ""),
-    ("Next review due", lambda c: c.get("next_review_due") or ""),
-    (
-        "Hero image",
-        lambda c: "\n".join(
-            f"{key}: {value}" for key, value in (c.get("image") or {}).items() if value
-        ),
-    ),
-    (
-        "Sources",
-        lambda c: "\n".join(
+    "person": ("value", lambda v: (v or {}).get("name", "")),
+    "disclaimer": ("words", lambda v: (v or {}).get("text", "")),
+    "date": ("value", _date_value),
+    "image": ("value", _image_value),
+    "sources": (
+        "words",
+        lambda v: "\n".join(
             " · ".join(
                 str(part)
                 for part in (s["title"], s.get("publisher"), s.get("url"), s.get("published_on"))
                 if part
             )
-            for s in c.get("sources", [])
+            for s in v or []
         ),
     ),
-]
+}
 
 
 def _strip_markers(text):
@@ -131,15 +152,29 @@ def diff_html(old, new):
     return mark_safe(html)  # noqa: S308 (sanitized by clean_html; only our own tags added)
 
 
+def diff_value(old, new):
+    """Whole values, escaped and safe to show: the new one, or the old struck out and the new."""
+    if old == new:
+        return escape(new)
+    parts = []
+    if old:
+        parts.append(f"<del>{escape(old)}</del>")
+    if new:
+        parts.append(f"<ins>{escape(new)}</ins>")
+    return mark_safe(" ".join(parts))  # noqa: S308 (both values are escaped above)
+
+
 def compare(old_content, new_content):
-    """Rows for the compare page: label, whether it changed, and the marked-up difference."""
+    """Rows for the compare page, one per content field (CONTENT_FIELDS): label, whether it
+    changed, and the marked-up difference."""
     rows = []
-    for label, extract in FIELDS:
-        old, new = extract(old_content), extract(new_content)
-        rows.append({"label": label, "changed": old != new, "diff": diff_text(old, new)})
-    old_body, new_body = old_content.get("body", ""), new_content.get("body", "")
-    rows.insert(
-        3,
-        {"label": "Body", "changed": old_body != new_body, "diff": diff_html(old_body, new_body)},
-    )
+    for field in CONTENT_FIELDS:
+        old, new = old_content.get(field.key), new_content.get(field.key)
+        if field.kind == "html":
+            marked = diff_html(old or "", new or "")
+        else:
+            mode, as_text = _KINDS[field.kind]
+            old, new = as_text(old), as_text(new)
+            marked = diff_text(old, new) if mode == "words" else diff_value(old, new)
+        rows.append({"label": field.label, "changed": old != new, "diff": marked})
     return rows

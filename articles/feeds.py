@@ -43,7 +43,7 @@ class LatestArticlesFeed(Feed):
         return item.first_published_at
 
     def item_updateddate(self, item):
-        return item.last_published_at
+        return item.live_version.live_from
 
     def item_author_name(self, item):
         names = [author["name"] for author in item.live_version.content.get("authors", [])]

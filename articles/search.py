@@ -76,16 +76,21 @@ def update_search_vector(version):
     )
 
 
-def _topic_article_ids(terms):
-    """Ids of articles whose topic name or synonyms contain every term (the synonyms may have
-    changed since the version was saved, so they are checked at query time too). The topics
-    table is tiny, so this subquery is cheap on its own."""
-    from articles.models import Article, Topic
+def _topic_version_ids(terms):
+    """Ids of versions on a topic whose name or synonyms contain every term (the synonyms may
+    have changed since the version was saved, so they are checked at query time too); the
+    live version's topics decide, never the working copy's. The topics table is tiny, so this
+    subquery is cheap on its own."""
+    from articles.models import ArticleVersion, Topic
 
     topics = Topic.objects.all()
     for term in terms:
         topics = topics.filter(Q(name__icontains=term) | Q(search_synonyms__icontains=term))
-    return Article.topics.through.objects.filter(topic__in=topics).order_by().values("article_id")
+    return (
+        ArticleVersion.topics.through.objects.filter(topic__in=topics)
+        .order_by()
+        .values("articleversion_id")
+    )
 
 
 # The term's prefix on its English stem, and on the word as written only when the stem is not
@@ -197,7 +202,7 @@ def ranked_ids_sql(queryset, terms):
         "by_words": newest.filter(live_version__rank_vector=query)
         .annotate(query=ExpressionWrapper(query, output_field=SearchQueryField()))
         .values_list("pk", "last_published_at", "live_version__rank_vector", "query"),
-        "by_topic": newest.filter(pk__in=_topic_article_ids(terms)).values_list(
+        "by_topic": newest.filter(live_version__in=_topic_version_ids(terms)).values_list(
             "pk", "last_published_at"
         ),
         "by_body": newest.filter(live_version__search_vector=query).values_list(
@@ -231,7 +236,7 @@ def _ranked_ids_fallback(queryset, terms):
             | Q(live_version__summary__icontains=term)
             | Q(live_version__body__icontains=term)
         )
-    topic_match = Q(pk__in=_topic_article_ids(terms))
+    topic_match = Q(live_version__in=_topic_version_ids(terms))
     matches = queryset.filter(Q(pk__in=queryset.filter(text_match).values("pk")) | topic_match)
     rank = Case(When(title_match | topic_match, then=2), When(summary_match, then=1), default=0)
     return list(

@@ -13,12 +13,14 @@ class ArticleSitemap(Sitemap):
     def items(self):
         return (
             Article.objects.live()
+            .select_related("live_version")
             .order_by("-last_published_at", "pk")
-            .only("slug", "last_published_at")
+            # Only the address and the date are shown (only() cannot name a FilteredRelation).
+            .defer(*(f"live_version__{name}" for name in ("body", "content", "search_vector")))
         )
 
     def lastmod(self, item):
-        return item.last_published_at
+        return item.live_version.live_from
 
 
 class _WithLiveArticles(Sitemap):
@@ -30,10 +32,11 @@ class _WithLiveArticles(Sitemap):
     relation = ""
 
     def items(self):
-        live = Article.objects.live()
+        # Through the versions readers see now: the live version's topics and byline.
+        live = Article.objects.live().values("live_version__pk")
         return (
             self.model.objects.filter(**{f"{self.relation}__in": live})
-            .annotate(last_published=Max(f"{self.relation}__last_published_at"))
+            .annotate(last_published=Max(f"{self.relation}__live_from"))
             .order_by("slug")
         )
 
@@ -43,12 +46,12 @@ class _WithLiveArticles(Sitemap):
 
 class TopicSitemap(_WithLiveArticles):
     model = Topic
-    relation = "articles"
+    relation = "article_versions"
 
 
 class AuthorSitemap(_WithLiveArticles):
     model = Author
-    relation = "articles"
+    relation = "article_versions"
 
 
 SITEMAPS = {"articles": ArticleSitemap, "topics": TopicSitemap, "authors": AuthorSitemap}

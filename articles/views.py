@@ -1,11 +1,14 @@
 """Reader pages. Every page asks `Article.objects.live()` what readers may see and renders
-the live version's snapshot, never the working copy. Each page runs a fixed number of
-queries whatever the amount of content (tests/articles/test_queries.py)."""
+the live version's snapshot, never the working copy: addresses, topics, bylines and
+reviewers are looked up on the live version too, so an unpublished edit changes no reader
+page. Each page runs a fixed number of queries whatever the amount of content
+(tests/articles/test_queries.py)."""
 
 from django.db.models import Exists, Max, OuterRef, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView, TemplateView
 
@@ -23,10 +26,15 @@ def live_articles():
     return Article.objects.live().with_live_snapshot().order_by("-last_published_at", "-pk")
 
 
+def live_version_ids():
+    """The versions readers see now, as a subquery."""
+    return Article.objects.live().values("live_version__pk")
+
+
 def topics_with_live_articles():
     return (
-        Topic.objects.filter(articles__in=Article.objects.live())
-        .annotate(last_published_at=Max("articles__last_published_at"))
+        Topic.objects.filter(article_versions__in=live_version_ids())
+        .annotate(last_published_at=Max("article_versions__article__last_published_at"))
         .order_by("name")
     )
 
@@ -34,7 +42,7 @@ def topics_with_live_articles():
 def topics_to_suggest():
     """Topics with at least one live article, by name: one cheap probe per topic, where
     topics_with_live_articles() reads every live article for its dates."""
-    has_live_article = Article.objects.live().filter(topics=OuterRef("pk"))
+    has_live_article = Article.objects.live().filter(live_version__topics=OuterRef("pk"))
     return Topic.objects.filter(Exists(has_live_article)).order_by("name")
 
 
@@ -79,7 +87,7 @@ class TopicView(ListView):
 
     def get_queryset(self):
         self.topic = get_object_or_404(Topic, slug=self.kwargs["slug"])
-        return live_articles().filter(topics=self.topic)
+        return live_articles().filter(live_version__topics=self.topic)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(topic=self.topic, **kwargs)
@@ -94,7 +102,9 @@ class AuthorView(ListView):
         self.author = get_object_or_404(Author, slug=self.kwargs["slug"])
         return (
             live_articles()
-            .filter(Q(article_authors__author=self.author) | Q(medical_reviewer=self.author))
+            .filter(
+                Q(live_version__authors=self.author) | Q(live_version__medical_reviewer=self.author)
+            )
             .distinct()
         )
 
@@ -109,13 +119,30 @@ class ArticleDetailView(DetailView):
     def get_queryset(self):
         return Article.objects.live().with_live_snapshot()
 
+    def get_object(self, queryset=None):
+        # The address readers know is the live version's, not the working copy's.
+        article = self.get_queryset().filter(live_version__slug=self.kwargs["slug"]).first()
+        if article is None:
+            raise Http404("No live article at this address.")
+        return article
+
     def get(self, request, *args, **kwargs):
         try:
             return super().get(request, *args, **kwargs)
         except Http404:
+            slug = kwargs.get("slug")
+            # An earlier address of a live article (printed handouts carry them): moved for good.
+            moved = (
+                Article.objects.live()
+                .select_related("live_version")
+                .filter(versions__slug=slug, versions__live_from__lte=timezone.now())
+                .first()
+            )
+            if moved is not None:
+                return HttpResponsePermanentRedirect(moved.get_absolute_url())
             # Readers once had this page: say it is gone (410), not that it never existed.
             gone = Article.objects.trashed().filter(
-                slug=kwargs.get("slug"), first_published_at__isnull=False
+                versions__slug=slug, versions__live_from__isnull=False
             )
             if gone.exists():
                 return render(request, "articles/gone.html", status=410)
@@ -126,10 +153,10 @@ class ArticleDetailView(DetailView):
         content = article.live_version.content
         topic_ids = [topic["id"] for topic in content.get("topics", [])]
         # Ids from the link table, not a join: a join needs DISTINCT over whole rows.
-        on_same_topics = Article.topics.through.objects.filter(topic__in=topic_ids)
+        on_same_topics = ArticleVersion.topics.through.objects.filter(topic__in=topic_ids)
         related = (
             live_articles()
-            .filter(pk__in=on_same_topics.values("article_id"))
+            .filter(live_version__in=on_same_topics.values("articleversion_id"))
             .exclude(pk=article.pk)
             if topic_ids
             else Article.objects.none()

@@ -84,7 +84,7 @@ class AskForm(forms.Form):
         """An unbound form with a fresh token, prefilled for `article` (a live article) if given."""
         initial = {"form_token": new_form_token()}
         if article is not None:
-            initial["article"] = article.slug
+            initial["article"] = article.live_version.slug if article.live_version else ""
             # The live snapshot lists the topics readers see, sorted by name: no query needed.
             topics = article.live_version.content.get("topics", []) if article.live_version else []
             initial["topic"] = topics[0]["id"] if topics else None
@@ -100,7 +100,9 @@ class AskForm(forms.Form):
         if not slug:
             return None
         # A reader's own slug that no longer matches a live page is not worth an error.
-        return Article.objects.live().select_related("live_version").filter(slug=slug).first()
+        return (
+            Article.objects.live().select_related("live_version").filter(live_version__slug=slug)
+        ).first()
 
     def clean_form_token(self):
         signer = signing.TimestampSigner(salt=_SIGNER_SALT)
@@ -234,7 +236,7 @@ class FeedbackForm(forms.Form):
         article = (
             Article.objects.live()
             .select_related("live_version")
-            .filter(slug=self.cleaned_data["article"])
+            .filter(live_version__slug=self.cleaned_data["article"])
             .first()
         )
         if article is None:

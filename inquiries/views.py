@@ -36,7 +36,7 @@ class AskView(View):
 
     def get(self, request):
         slug = request.GET.get("article", "")
-        article = Article.objects.live().filter(slug=slug).first() if slug else None
+        article = Article.objects.live().filter(live_version__slug=slug).first() if slug else None
         return self._render(AskForm.for_article(article), article)
 
     def post(self, request):

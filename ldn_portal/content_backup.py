@@ -31,6 +31,7 @@ from articles.models import (
     Disclaimer,
     Source,
     Topic,
+    VersionAuthor,
 )
 from articles.sanitize import clean_html
 from inquiries.models import PERSONAL_FIELDS, Inquiry
@@ -39,7 +40,17 @@ FORMAT = "ldn-portal-content"
 FORMAT_VERSION = 1
 # In the order they can be inserted (versions and articles point at each other; the
 # database checks those references at commit, so one transaction is enough).
-MODELS = [Topic, Author, Disclaimer, Article, ArticleVersion, ArticleAuthor, Source, Inquiry]
+MODELS = [
+    Topic,
+    Author,
+    Disclaimer,
+    Article,
+    ArticleVersion,
+    VersionAuthor,
+    ArticleAuthor,
+    Source,
+    Inquiry,
+]
 # Recomputed on import rather than carried: a database-specific index, empty on SQLite.
 NOT_EXPORTED = {"articles.articleversion": {"search_vector", "rank_vector"}}
 USER_FIELDS = {

@@ -90,8 +90,9 @@ def article_json_ld(context, article, content, picture=None):
     }
     if article.first_published_at:
         data["datePublished"] = article.first_published_at.isoformat()
-    if article.last_published_at:
-        data["dateModified"] = article.last_published_at.isoformat()
+    updated = article.live_version.live_from if article.live_version else None
+    if updated:
+        data["dateModified"] = updated.isoformat()
     if content.get("last_reviewed"):
         data["lastReviewed"] = content["last_reviewed"]
     if content.get("medical_reviewer"):

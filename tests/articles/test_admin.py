@@ -48,10 +48,6 @@ def form_data(article, **overrides):
         "image_licence": article.image_licence,
         "image_permission_contact": article.image_permission_contact,
         "image_source_url": article.image_source_url,
-        "go_live_at_0": "",
-        "go_live_at_1": "",
-        "expire_at_0": "",
-        "expire_at_1": "",
         "change_note": "",
         "based_on_version": article.latest_version.number if article.latest_version else 0,
     }
@@ -153,12 +149,11 @@ def test_author_gets_403_on_restore(client, author_user):
 def test_author_cannot_schedule(client, author_user):
     article = make_article()
     later = timezone.now() + datetime.timedelta(days=3)
-    client.post(
-        change_url(article),
-        form_data(article, go_live_at_0=later.date().isoformat(), go_live_at_1="09:00:00"),
-    )
-    article.refresh_from_db()
-    assert article.go_live_at is None
+
+    response = client.post(article_url("publish", article), {"version": 1, "at": later.isoformat()})
+
+    assert response.status_code == 403
+    assert not article.versions.filter(live_from__isnull=False).exists()
 
 
 def test_author_sees_submit_for_review_but_no_publish_button(client, author_user):
@@ -453,17 +448,6 @@ def test_change_form_lists_the_checklist_before_publishing(client, editor):
     assert "Add at least one source." in page
 
 
-def test_scheduled_publish_is_not_live_until_go_live(client, editor):
-    later = timezone.now() + datetime.timedelta(days=2)
-    article = make_article(go_live_at=later)
-
-    response = client.post(article_url("publish", article), {"version": 1}, follow=True)
-
-    assert "scheduled" in response.content.decode()
-    assert not Article.objects.live().filter(pk=article.pk).exists()
-    assert Article.objects.live(at=later + datetime.timedelta(minutes=1)).filter(pk=article.pk)
-
-
 def test_the_edit_form_never_changes_what_is_live_or_when(client, editor):
     article = make_live_article()
     later = timezone.now() + datetime.timedelta(days=3)
@@ -474,17 +458,49 @@ def test_the_edit_form_never_changes_what_is_live_or_when(client, editor):
             article,
             change_note="Typo",
             title="New title",
-            go_live_at_0=later.date().isoformat(),
-            go_live_at_1="09:00:00",
             expire_at_0=later.date().isoformat(),
             expire_at_1="10:00:00",
         ),
     )
 
-    article.refresh_from_db()
+    article = Article.objects.get(pk=article.pk)
     assert article.versions.count() == 2
-    assert article.go_live_at is None and article.expire_at is None
-    assert Article.objects.live().filter(pk=article.pk).exists()
+    assert article.expire_at is None
+    assert article.live_version.number == 1
+
+
+def test_saving_the_form_leaves_the_schedule_and_the_live_version_alone(client, editor):
+    article = make_live_article()
+    article.title = "Next version"
+    article.save()
+    article.save_version(change_note="New title")
+    later = timezone.now() + datetime.timedelta(days=3)
+    article.publish(2, at=later)
+
+    client.post(
+        change_url(article),
+        form_data(article, title="Working copy only", change_note="Edit after scheduling"),
+    )
+
+    article = Article.objects.get(pk=article.pk)
+    assert article.latest_version.number == 3
+    assert article.live_version.number == 1
+    assert article.scheduled_version.number == 2
+    assert article.scheduled_version.live_from == later
+
+
+def test_publish_names_the_version_and_asks_when_a_newer_one_exists(client, editor):
+    article = make_article()
+    article.title = "Saved meanwhile"
+    article.save()
+    article.save_version()
+
+    response = client.post(article_url("publish", article), {"version": 1}, follow=True)
+
+    assert "You looked at version 1, but version 2 was saved since" in response.content.decode()
+    assert not Article.objects.live().exists()
+    client.post(article_url("publish", article), {"version": 2})
+    assert Article.objects.live().get().live_version.number == 2
 
 
 def test_unpublish_and_archive_take_the_article_off_the_site(client, editor):

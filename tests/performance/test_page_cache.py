@@ -107,9 +107,7 @@ def test_restore_and_republish_show_the_restored_text(client):
 
 def test_scheduled_go_live_passing_shows_the_article_without_any_write(client):
     article = make_article("Scheduled piece")
-    article.go_live_at = timezone.now() + datetime.timedelta(seconds=2)
-    article.save()
-    article.publish()
+    article.publish(1, at=timezone.now() + datetime.timedelta(seconds=2))
     url = article.get_absolute_url()
     assert fetch(client, url)[0] == 404
     fetch(client, "/articles/")
@@ -122,9 +120,8 @@ def test_scheduled_go_live_passing_shows_the_article_without_any_write(client):
 
 
 def test_expiry_passing_takes_the_article_down_without_any_write(client):
-    article = make_live_article(
-        "Expiring piece", expire_at=timezone.now() + datetime.timedelta(seconds=2)
-    )
+    article = make_live_article("Expiring piece")
+    article.unpublish(at=timezone.now() + datetime.timedelta(seconds=2))
     url = article.get_absolute_url()
     fetch(client, "/articles/")
     assert fetch(client, "/articles/")[2] == "hit"
@@ -136,9 +133,7 @@ def test_expiry_passing_takes_the_article_down_without_any_write(client):
 def test_a_cached_page_expires_no_later_than_the_next_scheduled_moment(client):
     make_live_article("Live now")
     soon = make_article("Soon")
-    soon.go_live_at = timezone.now() + datetime.timedelta(seconds=30)
-    soon.save()
-    soon.publish()
+    soon.publish(1, at=timezone.now() + datetime.timedelta(seconds=30))
     shared = page_cache_module.cache
     with mock.patch.object(shared, "set", wraps=shared.set) as put:
         fetch(client, "/articles/")
@@ -180,12 +175,34 @@ def test_editing_a_disclaimer_clears_the_cached_pages(client):
     assert fetch(client, "/articles/")[2] == "miss"
 
 
-def test_changing_an_articles_topics_clears_the_cache(client):
+def test_an_articles_topics_change_the_cached_topic_page_only_when_published(client):
     topic = make_topic("Kidneys")
     article = make_live_article("Kidney care")
     fetch(client, topic.get_absolute_url())
     Article.objects.get(pk=article.pk).topics.add(topic)
-    assert fetch(client, topic.get_absolute_url())[2] == "miss"
+    article.save_version(change_note="On kidneys too")
+    assert fetch(client, topic.get_absolute_url())[2] == "hit"
+    article.publish()
+    status, html, state = fetch(client, topic.get_absolute_url())
+    assert state == "miss" and "Kidney care" in html
+
+
+def test_a_draft_save_leaves_every_cached_page_in_place(client):
+    live = make_live_article("Live and cached")
+    draft = make_article("Never published")
+    urls = ["/", "/articles/", live.get_absolute_url()]
+    for url in urls:
+        fetch(client, url)
+    draft.title = "Never published, retitled"
+    draft.save()
+    draft.save_version()
+    live.title = "Retitled, not yet published"
+    live.save()
+    live.save_version(change_note="Retitled")
+    for url in urls:
+        status, html, state = fetch(client, url)
+        assert (status, state) == (200, "hit")
+        assert "Retitled" not in html
 
 
 def test_pages_are_not_cached_when_the_cache_is_not_shared(client, settings):

@@ -18,6 +18,7 @@ from articles.models import (
     Disclaimer,
     Source,
     Topic,
+    VersionAuthor,
 )
 from inquiries.models import Inquiry, Status
 from tests.factories import (
@@ -32,8 +33,18 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-TABLES = [Topic, Author, Disclaimer, Article, ArticleVersion, ArticleAuthor, Source, Inquiry]
-LINK_TABLES = [Article.topics.through, Inquiry.topics.through]
+TABLES = [
+    Topic,
+    Author,
+    Disclaimer,
+    Article,
+    ArticleVersion,
+    VersionAuthor,
+    ArticleAuthor,
+    Source,
+    Inquiry,
+]
+LINK_TABLES = [Article.topics.through, ArticleVersion.topics.through, Inquiry.topics.through]
 READER_EMAIL = "reader.private@example.net"
 HOSTILE_BODY = "<p>Hi</p><script>alert(1)</script><img src=x onerror=alert(2)>"
 
@@ -66,7 +77,8 @@ def flush():
     Inquiry.objects.all().delete()
     ArticleAuthor.objects.all().delete()
     Source.objects.all().delete()
-    Article.objects.update(live_version=None, latest_version=None, medical_reviewer=None)
+    Article.objects.update(latest_version=None, medical_reviewer=None)
+    VersionAuthor.objects.all().delete()
     ArticleVersion.objects.all().delete()
     Article.objects.all().delete()
     Author.objects.all().delete()

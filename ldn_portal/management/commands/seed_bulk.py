@@ -2,10 +2,10 @@
 
     python manage.py seed_bulk --articles 10000 --inquiries 1000000
 
-Articles get a live version whose content is the same shape as `Article.snapshot()`, with
-topics, authors, sources and a disclaimer; on PostgreSQL their search vectors are filled in
-one statement. Inquiries spread over three years (more in recent months), with skewed topic
-popularity, realistic channels, statuses that depend on age, and answer times. On PostgreSQL
+Articles get a live version whose content comes from `Article.content_for()`, as snapshot()'s
+does, with topics, authors, sources and a disclaimer; on PostgreSQL their search vectors are
+filled in one statement. Inquiries spread over three years (more in recent months), with skewed
+topic popularity, realistic channels, statuses that depend on age, and answer times. On PostgreSQL
 inquiries and their topic links are written with COPY, elsewhere with bulk_create; the demand
 summary (inquiries/summary.py) is then rebuilt from them.
 
@@ -33,9 +33,11 @@ from articles.models import (
     ArticleVersion,
     Author,
     Disclaimer,
+    OrganizationPolicy,
     Source,
     SourceKind,
     Topic,
+    VersionAuthor,
 )
 from inquiries import summary
 from inquiries.models import Channel, Inquiry, Status
@@ -185,6 +187,7 @@ class Command(BaseCommand):
         self.topics = self._topics()
         self.authors = self._authors()
         self.disclaimer = self._disclaimer()
+        self.policy = OrganizationPolicy.current()
         if have_articles < articles:
             started = time.monotonic()
             self._articles(have_articles, articles)
@@ -269,11 +272,20 @@ class Command(BaseCommand):
         versions = ArticleVersion.objects.bulk_create(
             [self._version(article, plan) for article, plan in zip(articles, plans, strict=True)]
         )
+        version_topics, bylines = [], []
         for article, version, plan in zip(articles, versions, plans, strict=True):
             article.latest_version = version
-            if plan["published"]:
-                article.live_version = version
-        Article.objects.bulk_update(articles, ["latest_version", "live_version"])
+            version_topics += [
+                ArticleVersion.topics.through(articleversion_id=version.pk, topic_id=t.pk)
+                for t in plan["topics"]
+            ]
+            bylines += [
+                VersionAuthor(version=version, author=author, order=order)
+                for order, author in enumerate(plan["authors"])
+            ]
+        ArticleVersion.topics.through.objects.bulk_create(version_topics)
+        VersionAuthor.objects.bulk_create(bylines)
+        Article.objects.bulk_update(articles, ["latest_version"])
 
     def _article_plan(self, number):
         rnd = self.random
@@ -287,13 +299,15 @@ class Command(BaseCommand):
         published_at = self.now - datetime.timedelta(days=rnd.uniform(1, 5 * 365))
         roll = rnd.random()
         status = ArticleStatus.PUBLISHED
-        go_live_at = expire_at = None
+        go_live_at = expire_at = taken_down_at = None
         if roll < 0.04:
             status = ArticleStatus.DRAFT
         elif roll < 0.06:
             status = ArticleStatus.UNPUBLISHED
+            taken_down_at = published_at + (self.now - published_at) / 2
         elif roll < 0.08:
             status = ArticleStatus.ARCHIVED
+            taken_down_at = published_at + (self.now - published_at) / 2
         elif roll < 0.10:
             go_live_at = self.now + datetime.timedelta(days=rnd.uniform(1, 60))
         elif roll < 0.12:
@@ -311,9 +325,9 @@ class Command(BaseCommand):
                 "title": f"{topics[0].name} in systemic lupus: a {kind.label.lower()}",
                 "publisher": rnd.choice(JOURNALS),
                 "url": f"https://example.org/papers/{number}-{index}",
-                "published_on": (published_at - datetime.timedelta(days=rnd.randint(30, 900)))
-                .date()
-                .isoformat(),
+                "published_on": (
+                    published_at - datetime.timedelta(days=rnd.randint(30, 900))
+                ).date(),
                 "kind": kind.value,
             }
             for index, kind in enumerate(rnd.sample(list(SourceKind), rnd.randint(1, 3)))
@@ -336,7 +350,6 @@ class Command(BaseCommand):
             featured=rnd.random() < 0.01,
             last_reviewed=(published_at - datetime.timedelta(days=2)).date(),
             next_review_due=(published_at + datetime.timedelta(days=365)).date(),
-            go_live_at=go_live_at,
             expire_at=expire_at,
             first_published_at=published_at if published else None,
             last_published_at=published_at if published else None,
@@ -348,41 +361,20 @@ class Command(BaseCommand):
             "reviewer": reviewer,
             "sources": sources,
             "published": published,
+            # The live version's window: from its go-live moment (in the future: scheduled)
+            # until it was taken down, if it was.
+            "live_from": (go_live_at or published_at) if published else None,
+            "live_until": taken_down_at,
         }
 
     def _version(self, article, plan):
-        def author_data(author):
-            return {
-                "id": author.pk,
-                "name": author.name,
-                "slug": author.slug,
-                "credentials": author.credentials,
-            }
-
-        content = {
-            "title": article.title,
-            "subtitle": "",
-            "summary": article.summary,
-            "body": article.body,
-            "cautions": [line for line in article.cautions.splitlines() if line.strip()],
-            "evidence_note": article.evidence_note,
-            "funding_statement": "",
-            "topics": [
-                {"id": t.pk, "name": t.name, "slug": t.slug, "off_label": t.is_off_label}
-                for t in plan["topics"]
-            ],
-            "authors": [author_data(a) for a in plan["authors"]],
-            "medical_reviewer": author_data(plan["reviewer"]) if plan["reviewer"] else None,
-            "disclaimer": {
-                "id": self.disclaimer.pk,
-                "name": self.disclaimer.name,
-                "text": self.disclaimer.text,
-            },
-            "last_reviewed": article.last_reviewed.isoformat(),
-            "next_review_due": article.next_review_due.isoformat(),
-            "image": None,
-            "sources": plan["sources"],
-        }
+        # The same content as Article.snapshot() for these rows (tests/ldn_portal checks it).
+        content = article.content_for(
+            plan["topics"],
+            plan["authors"],
+            [Source(**source) for source in plan["sources"]],
+            policy=self.policy,
+        )
         return ArticleVersion(
             article=article,
             number=1,
@@ -391,6 +383,10 @@ class Command(BaseCommand):
             summary=article.summary,
             body=article.body,
             content=content,
+            slug=article.slug,
+            medical_reviewer=plan["reviewer"],
+            live_from=plan["live_from"],
+            live_until=plan["live_until"],
         )
 
     def _search_vectors(self):
@@ -405,8 +401,8 @@ class Command(BaseCommand):
 
         topic_text = (
             "(SELECT string_agg(t.name || ' ' || replace(t.search_synonyms, ',', ' '), ' ') "
-            "FROM articles_article_topics at JOIN articles_topic t ON t.id = at.topic_id "
-            "WHERE at.article_id = v.article_id)"
+            "FROM articles_articleversion_topics vt JOIN articles_topic t ON t.id = vt.topic_id "
+            "WHERE vt.articleversion_id = v.id)"
         )
         body = "regexp_replace(v.body, '<[^>]+>', ' ', 'g')"
         rank = f"{weighted('v.title', 'A')} || {weighted(topic_text, 'A')} || " + weighted(
