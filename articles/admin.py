@@ -41,8 +41,11 @@ from articles.models import (
     NewerVersionExists,
     OrganizationPolicy,
     PublishBlocked,
+    ScheduleChanged,
     Source,
     Topic,
+    VersionConflict,
+    scheduled_changes,
 )
 from articles.sanitize import clean_html
 from ldn_portal.security import reader_page_policy
@@ -405,6 +408,7 @@ class ArticleAdmin(admin.ModelAdmin):
             latest_version=latest,
             checklist=checklist(problems),
             checklist_url=reverse("admin:articles_article_checklist"),
+            scheduled_version=obj.scheduled_version if obj is not None else None,
             editor_tabs=EDITOR_TABS,
             conflict=rows,
             conflict_values={
@@ -458,9 +462,16 @@ class ArticleAdmin(admin.ModelAdmin):
             ("<path:object_id>/preview/", self.preview_view, "preview"),
             ("<path:object_id>/publish/", self.publish_view, "publish"),
             ("<path:object_id>/unpublish/", self.unpublish_view, "unpublish"),
+            (
+                "<path:object_id>/cancel-unpublish/",
+                self.cancel_unpublish_view,
+                "cancel_unpublish",
+            ),
+            ("<path:object_id>/cancel-schedule/", self.cancel_schedule_view, "cancel_schedule"),
             ("<path:object_id>/archive/", self.archive_view, "archive"),
             ("<path:object_id>/submit/", self.submit_view, "submit"),
             ("trash/", self.trash_view, "trash"),
+            ("scheduled/", self.scheduled_view, "scheduled"),
             ("trash/empty/", self.empty_trash_view, "empty_trash"),
             ("trash/<int:pk>/restore/", self.restore_from_trash_view, "restore_from_trash"),
         ]
@@ -674,28 +685,135 @@ class ArticleAdmin(admin.ModelAdmin):
         )
 
     def unpublish_view(self, request, object_id):
-        return self._workflow(
-            request,
-            object_id,
-            "unpublish",
-            title="Unpublish “{}”?",
-            readers="Readers will no longer find it: its address, lists, topics, search and "
-            "feeds stop showing it. Every version stays here, and publishing again brings it back.",
-            button="Unpublish",
-            message="Unpublished: readers no longer see it.",
-        )
+        """Unpublish now, or at a moment (`at`): readers keep the live state until then."""
+        article = self._article(request, object_id, publish=True)
+        if request.method != "POST":
+            return self._confirm(
+                request,
+                article,
+                action=request.path,
+                title=f"Unpublish “{article}”?",
+                readers=f"{self._readers_now(article)} Afterwards readers will no longer find "
+                "it: its address, lists, topics, search and feeds stop showing it. Every "
+                "version stays here, and publishing again brings it back.",
+                button="Unpublish",
+                hidden=self._live_seen(article),
+                moment={
+                    "label": "Unpublish at (optional)",
+                    "help": "Leave empty to unpublish now. Until that moment readers keep "
+                    "seeing what is live.",
+                },
+            )
+        try:
+            at = _posted_moment(request.POST.get("at"))
+        except ValueError:
+            messages.error(request, "Not unpublished: the moment was not a valid date and time.")
+            return HttpResponseRedirect(self._change_url(article))
+        if self._act(request, article, article.unpublish, at=at):
+            if at and at > timezone.now():
+                messages.success(request, f"Readers see it until {_when(at)}, then it leaves.")
+            else:
+                messages.success(request, "Unpublished: readers no longer see it.")
+        return HttpResponseRedirect(self._change_url(article))
+
+    def cancel_unpublish_view(self, request, object_id):
+        article = self._article(request, object_id, publish=True)
+        if request.method != "POST":
+            return self._confirm(
+                request,
+                article,
+                action=request.path,
+                title=f"Keep “{article}” on the site?",
+                readers=f"{self._readers_now(article)} It was to leave the site on "
+                f"{_when(article.expire_at) if article.expire_at else '(no date)'}; afterwards "
+                "it stays until someone unpublishes it.",
+                button="Cancel the planned unpublish",
+            )
+        article.cancel_unpublish(by=request.user)
+        messages.success(request, "The planned unpublish is cancelled: the article stays live.")
+        return HttpResponseRedirect(self._change_url(article))
+
+    def cancel_schedule_view(self, request, object_id):
+        article = self._article(request, object_id, publish=True)
+        pending = article.scheduled_version
+        if request.method != "POST":
+            if pending is None:
+                messages.info(request, "Nothing is scheduled for this article.")
+                return HttpResponseRedirect(self._change_url(article))
+            return self._confirm(
+                request,
+                article,
+                action=request.path,
+                title=f"Cancel the schedule of version {pending.number}?",
+                readers=f"{self._readers_now(article)} That stays so: version "
+                f"{pending.number} will not go live on {_when(pending.live_from)}. It stays "
+                "saved and can be published or scheduled again.",
+                button=f"Cancel the schedule of version {pending.number}",
+                hidden={"version": pending.number},
+            )
+        try:
+            number = int(request.POST.get("version", ""))
+        except ValueError:
+            number = None
+        try:
+            cancelled = article.cancel_schedule(by=request.user, version=number)
+        except ScheduleChanged as changed:
+            messages.error(request, f"Nothing was cancelled: the schedule changed. {changed}")
+        else:
+            if cancelled:
+                messages.success(
+                    request, f"Cancelled: version {cancelled.number} will not go live."
+                )
+        return HttpResponseRedirect(self._change_url(article))
 
     def archive_view(self, request, object_id):
-        return self._workflow(
-            request,
-            object_id,
-            "archive",
-            title="Archive “{}”?",
-            readers="Readers will no longer find it anywhere on the site. It leaves the lists "
-            "of work in progress; every version stays here and it can be published again.",
-            button="Archive",
-            message="Archived: readers no longer see it.",
-        )
+        article = self._article(request, object_id, publish=True)
+        if request.method != "POST":
+            return self._confirm(
+                request,
+                article,
+                action=request.path,
+                title=f"Archive “{article}”?",
+                readers=f"{self._readers_now(article)} Afterwards readers will no longer find "
+                "it anywhere on the site. It leaves the lists of work in progress; every version "
+                "stays here and it can be published again.",
+                button="Archive",
+                hidden=self._live_seen(article),
+            )
+        if self._act(request, article, article.archive):
+            messages.success(request, "Archived: readers no longer see it.")
+        return HttpResponseRedirect(self._change_url(article))
+
+    @staticmethod
+    def _live_seen(article):
+        """The live version the confirmation page showed, so the action applies to that one."""
+        live = article.live_version
+        return {"version": live.number} if live else {}
+
+    def _act(self, request, article, method, **kwargs):
+        """Run a workflow `method` on the live version the editor saw; False if it changed."""
+        try:
+            number = int(request.POST["version"]) if request.POST.get("version") else None
+        except ValueError:
+            number = None
+        try:
+            method(by=request.user, version=number, **kwargs)
+        except VersionConflict as conflict:
+            messages.error(request, f"Nothing was changed: readers' version changed. {conflict}")
+            return False
+        return True
+
+    def scheduled_view(self, request):
+        """What will change for readers at a set moment, soonest first."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Scheduled",
+            "changes": scheduled_changes(),
+        }
+        return TemplateResponse(request, "admin/articles/article/scheduled.html", context)
 
     def submit_view(self, request, object_id):
         article = self._article(request, object_id, change=True)
@@ -724,21 +842,6 @@ class ArticleAdmin(admin.ModelAdmin):
             )
         else:
             messages.success(request, "Submitted for review. An editor can now publish it.")
-        return HttpResponseRedirect(self._change_url(article))
-
-    def _workflow(self, request, object_id, method, *, title, readers, button, message):
-        article = self._article(request, object_id, publish=True)
-        if request.method != "POST":
-            return self._confirm(
-                request,
-                article,
-                action=request.path,
-                title=title.format(article),
-                readers=f"{self._readers_now(article)} {readers}",
-                button=button,
-            )
-        getattr(article, method)(by=request.user)
-        messages.success(request, message)
         return HttpResponseRedirect(self._change_url(article))
 
     # Trash ------------------------------------------------------------------------------------
@@ -825,6 +928,10 @@ def _posted_moment(value):
         return None
     moment = datetime.datetime.fromisoformat(value)
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def _when(moment):
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
 def _published_message(article, version):

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from articles.models import Article, ArticleStatus
+from articles.models import Article, ArticleStatus, scheduled_changes
 
 PANELS = []
 PANEL_LENGTH = 10
@@ -95,6 +95,26 @@ def my_drafts(request):
             for article in articles
         ],
         "empty_text": "You have no drafts in progress.",
+    }
+
+
+@register
+def scheduled(request):
+    if not request.user.has_perm("articles.view_article"):
+        return None
+    changes = scheduled_changes()[:PANEL_LENGTH]
+    return {
+        "title": "Scheduled",
+        "items": [
+            _article_item(
+                change["article"],
+                f"Version {change['version'].number} goes live {_when(change['at'])}"
+                if change["action"] == "publish"
+                else f"Leaves the site {_when(change['at'])}",
+            )
+            for change in changes
+        ],
+        "empty_text": "Nothing is scheduled.",
     }
 
 

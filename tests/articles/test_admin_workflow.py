@@ -1,7 +1,10 @@
 """The edit form's publishing side: save and publish, confirmations, the live checklist."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from articles.models import Article, ArticleStatus
 from tests.articles.test_admin import article_url, change_url, form_data
@@ -121,8 +124,8 @@ def test_publish_without_a_version_number_publishes_nothing(client, editor):
 @pytest.mark.parametrize(
     ("action", "says"),
     [
-        ("unpublish", "Readers will no longer find it"),
-        ("archive", "Readers will no longer find it anywhere"),
+        ("unpublish", "Afterwards readers will no longer find it:"),
+        ("archive", "Afterwards readers will no longer find it anywhere"),
     ],
 )
 def test_unpublish_and_archive_ask_first_and_say_what_readers_will_see(
@@ -209,3 +212,113 @@ def test_view_on_site_opens_the_preview_for_a_draft_and_the_page_when_live(clien
 
     assert f'href="{article_url("preview", draft)}" class="viewsitelink"' in draft_page
     assert f'href="{live.get_absolute_url()}" class="viewsitelink"' in live_page
+
+
+# Scheduling ---------------------------------------------------------------------------------
+def _later(days=2):
+    return timezone.localtime(timezone.now() + datetime.timedelta(days=days)).replace(
+        second=0, microsecond=0
+    )
+
+
+def _live_with_next_version():
+    article = make_live_article()
+    article.title = "Next version"
+    article.save()
+    article.save_version(change_note="New title")
+    return article
+
+
+def test_save_and_schedule_keeps_readers_on_the_live_version_until_the_moment(client, editor):
+    article = make_live_article()
+    later = _later()
+
+    client.post(
+        change_url(article),
+        form_data(
+            article,
+            title="Scheduled title",
+            change_note="Retitled",
+            _publish="now",
+            publish_at=later.strftime("%Y-%m-%dT%H:%M"),
+        ),
+    )
+
+    article = Article.objects.get(pk=article.pk)
+    assert article.live_version.number == 1
+    assert article.scheduled_version.number == 2
+    assert article.scheduled_version.live_from == later
+    assert article.scheduled_version.title == "Scheduled title"
+
+
+def test_cancel_schedule_asks_first_then_cancels_the_version_seen(client, editor):
+    article = _live_with_next_version()
+    article.publish(2, at=_later())
+
+    page = client.get(article_url("cancel_schedule", article)).content.decode()
+    assert "Readers now see version 1" in page
+    assert "version 2 will not go live" in page
+    assert Article.objects.get(pk=article.pk).scheduled_version.number == 2
+
+    client.post(article_url("cancel_schedule", article), {"version": 2})
+    article = Article.objects.get(pk=article.pk)
+    assert article.scheduled_version is None
+    assert article.live_version.number == 1
+
+
+def test_cancel_schedule_of_a_version_no_longer_scheduled_cancels_nothing(client, editor):
+    article = _live_with_next_version()
+    article.title = "Third"
+    article.save()
+    article.save_version(change_note="Third")
+    article.publish(3, at=_later())
+
+    response = client.post(article_url("cancel_schedule", article), {"version": 2}, follow=True)
+
+    assert "Nothing was cancelled" in response.content.decode()
+    assert Article.objects.get(pk=article.pk).scheduled_version.number == 3
+
+
+def test_unpublish_at_a_moment_keeps_it_live_until_then_and_can_be_cancelled(client, editor):
+    article = make_live_article()
+    later = _later()
+
+    client.post(
+        article_url("unpublish", article),
+        {"version": 1, "at": later.strftime("%Y-%m-%dT%H:%M")},
+    )
+
+    assert Article.objects.live().filter(pk=article.pk).exists()
+    assert not Article.objects.live(at=later + datetime.timedelta(minutes=1)).exists()
+    page = client.get(change_url(article)).content.decode()
+    assert "Leaves the site" in page
+
+    client.post(article_url("cancel_unpublish", article))
+    assert Article.objects.live(at=later + datetime.timedelta(minutes=1)).exists()
+
+
+def test_unpublish_naming_a_version_readers_no_longer_see_changes_nothing(client, editor):
+    article = _live_with_next_version()
+    article.publish(2)
+
+    response = client.post(article_url("unpublish", article), {"version": 1}, follow=True)
+
+    assert "Nothing was changed" in response.content.decode()
+    assert Article.objects.live().filter(pk=article.pk).exists()
+
+
+def test_scheduled_list_shows_what_changes_soonest_first(client, editor):
+    first, second = _live_with_next_version(), _live_with_next_version()
+    second.publish(2, at=_later(1))
+    first.publish(2, at=_later(3))
+    third = make_live_article("Leaving soon")
+    third.unpublish(at=_later(2))
+
+    response = client.get(reverse("admin:articles_article_scheduled"))
+
+    assert [c["article"].pk for c in response.context["changes"]] == [
+        second.pk,
+        third.pk,
+        first.pk,
+    ]
+    assert "Leaves the site" in response.content.decode()

@@ -24,6 +24,11 @@ def work():
     make_article("Sun and lupus", by=writer)
     due = timezone.localdate() + datetime.timedelta(days=5)
     make_live_article("Naltrexone in low doses", next_review_due=due)
+    planned = make_live_article("Hydroxychloroquine and eyes")
+    planned.title = "Hydroxychloroquine and your eyes"
+    planned.save()
+    planned.save_version(change_note="Clearer title")
+    planned.publish(2, at=timezone.now() + datetime.timedelta(days=1))
     return writer
 
 
@@ -56,6 +61,7 @@ def test_editor_sees_review_queue_drafts_and_due_reviews(client, work):
     assert [item["label"] for item in panels["Due for review soon"]["items"]] == [
         "Naltrexone in low doses"
     ]
+    assert panels["Scheduled"]["items"][0]["detail"].startswith("Version 2 goes live")
 
 
 def test_author_sees_own_drafts_but_no_review_queue(client, work):

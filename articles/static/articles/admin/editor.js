@@ -108,11 +108,15 @@
     }
     state.mark = mark;
     // Fields beside the form belong to it through form="article_form": listen on the page.
+    // Choosing when to publish changes nothing in the article itself.
+    function counts(event) {
+      return event.target.form === form && event.target.id !== "id_publish_at";
+    }
     document.addEventListener("input", function (event) {
-      if (event.target.form === form) mark();
+      if (counts(event)) mark();
     });
     document.addEventListener("change", function (event) {
-      if (event.target.form !== form) return;
+      if (!counts(event)) return;
       if (event.target.name && event.target.name.indexOf("_conflict_") === 0) return;
       mark();
     });
@@ -195,10 +199,17 @@
     if (window.CKEDITOR) {
       window.CKEDITOR.on("instanceReady", function (event) { event.editor.on("change", later); });
     }
-    dirty.listeners.push(function () {
-      if (button) button.textContent = button.dataset.unsavedLabel;
-    });
-    if (dirty.dirty && button) button.textContent = button.dataset.unsavedLabel;
+    // The button says what it will do: publish or schedule, the saved version or the form.
+    var moment = document.getElementById("id_publish_at");
+    function label() {
+      if (!button) return;
+      var later = moment && moment.value;
+      var key = (dirty.dirty ? "unsaved" : "saved") + (later ? "ScheduleLabel" : "Label");
+      button.textContent = button.dataset[key];
+    }
+    dirty.listeners.push(label);
+    if (moment) moment.addEventListener("input", label);
+    label();
   }
 
   function setUpConflictChoices(dirty) {
