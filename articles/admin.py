@@ -387,6 +387,17 @@ class ArticleAdmin(admin.ModelAdmin):
             messages.info(request, "Nothing changed, so no new version was saved.")
         conflicts.forget(request, article.pk)
 
+    def response_change(self, request, obj):
+        # After publishing from the form, stay on the article: its status has just changed.
+        if "_publish" in request.POST:
+            return HttpResponseRedirect(self._change_url(obj))
+        return super().response_change(request, obj)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if "_publish" in request.POST:
+            return HttpResponseRedirect(self._change_url(obj))
+        return super().response_add(request, obj, post_url_continue)
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         form = context["adminform"].form
         stale = any(error.code == "stale" for error in form.errors.as_data().get("__all__", []))
@@ -711,7 +722,10 @@ class ArticleAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(self._change_url(article))
         if self._act(request, article, article.unpublish, at=at):
             if at and at > timezone.now():
-                messages.success(request, f"Readers see it until {_when(at)}, then it leaves.")
+                messages.success(
+                    request,
+                    f"Scheduled to leave the site at {_when(at)}: until then readers see it.",
+                )
             else:
                 messages.success(request, "Unpublished: readers no longer see it.")
         return HttpResponseRedirect(self._change_url(article))
@@ -746,7 +760,7 @@ class ArticleAdmin(admin.ModelAdmin):
                 action=request.path,
                 title=f"Cancel the schedule of version {pending.number}?",
                 readers=f"{self._readers_now(article)} That stays so: version "
-                f"{pending.number} will not go live on {_when(pending.live_from)}. It stays "
+                f"{pending.number} will not go live at {_when(pending.live_from)}; it stays "
                 "saved and can be published or scheduled again.",
                 button=f"Cancel the schedule of version {pending.number}",
                 hidden={"version": pending.number},
@@ -936,9 +950,9 @@ def _when(moment):
 
 def _published_message(article, version):
     if version.live_from and version.live_from > timezone.now():
-        when = date_format(timezone.localtime(version.live_from), "DATETIME_FORMAT")
+        # Dates end in "p.m." or "a.m.": the moment goes mid-sentence, not before a full stop.
         return (
-            f"Version {version.number} is scheduled: readers will see it from {when}. "
-            "Until then they see what is live now."
+            f"Version {version.number} is scheduled for {_when(version.live_from)}: "
+            "until then readers see what is live now."
         )
     return f"Published version {version.number}: readers now see it."

@@ -125,7 +125,8 @@ class ArticleAdminForm(forms.ModelForm):
         label="Publish at",
         required=False,
         widget=forms.DateTimeInput(
-            attrs={"type": "datetime-local", "form": "article_form"}, format="%Y-%m-%dT%H:%M"
+            attrs={"type": "datetime-local", "form": "article_form", "step": 1},
+            format="%Y-%m-%dT%H:%M:%S",
         ),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
         help_text="Leave empty to publish now. Readers keep what they see until this moment.",

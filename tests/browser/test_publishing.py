@@ -1,6 +1,7 @@
 """Publishing walked in Chromium as staff do it: the tabbed editor, its checklist, save and
 publish, submit for review, and two editors saving at once. Screenshots go to SHOTS."""
 
+import datetime
 import importlib
 import os
 import tempfile
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.apps import apps as django_apps
 from django.core.management import call_command
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from articles.demo import MAIN_SLUG
@@ -238,3 +240,91 @@ def test_two_editors_conflict_and_nothing_typed_is_lost_even_after_back(live_ser
         assert saved.versions.count() == 3
     finally:
         other_context.close()
+
+
+def _article_title_for_readers(page, url):
+    page.goto(url)
+    return page.locator("h1").inner_text()
+
+
+def test_editor_schedules_the_next_version_and_readers_keep_the_live_one_until_then(
+    live_server, wide, browser
+):
+    make_staff("edith", "Editors")
+    article = make_live_article("Sun protection")
+    base = live_server.url
+    reader_url = f"{base}/articles/{article.slug}/"
+    reader_context = browser.new_context()
+    reader = reader_context.new_page()
+    try:
+        log_in(wide, base, "edith")
+        wide.goto(f"{base}/admin/articles/article/{article.pk}/change/")
+        wide.fill("#id_title", "Sun protection, updated")
+        wide.fill("#id_change_note", "New title")
+        moment = timezone.localtime(timezone.now() + datetime.timedelta(seconds=6))
+        wide.fill("#id_publish_at", moment.strftime("%Y-%m-%dT%H:%M:%S"))
+        expect(wide.locator("#publish-button")).to_have_text("Save and schedule")
+        wide.locator("#publish-button").click()
+        expect(wide.locator(".messagelist")).to_contain_text("Version 2 is scheduled")
+        expect(wide.locator(".scheduled-note")).to_contain_text("version 2 goes live")
+        shot(wide, "editor-scheduled")
+
+        # Until the moment readers keep version 1; then they see version 2, with no job run.
+        assert _article_title_for_readers(reader, reader_url) == "Sun protection"
+        remaining = (moment - timezone.now()).total_seconds()
+        assert remaining > 0, "the walk took longer than the schedule allowed"
+        reader.wait_for_timeout(int(remaining * 1000) + 1000)
+        assert _article_title_for_readers(reader, reader_url) == "Sun protection, updated"
+        shot(reader, "reader-after-the-moment")
+    finally:
+        reader_context.close()
+
+
+def test_editor_cancels_a_schedule_and_readers_keep_the_live_version(live_server, wide):
+    make_staff("edith", "Editors")
+    article = make_live_article("Sun protection")
+    article.title = "Sun protection, next"
+    article.save()
+    article.save_version(change_note="Next")
+    article.publish(2, at=timezone.now() + datetime.timedelta(days=2))
+    base = live_server.url
+    log_in(wide, base, "edith")
+
+    wide.goto(f"{base}/admin/articles/article/scheduled/")
+    expect(wide.locator(".scheduled-list")).to_contain_text("Version 2 goes live")
+    shot(wide, "scheduled-list")
+    wide.get_by_role("link", name="Sun protection").click()
+    wide.get_by_role("link", name="Cancel schedule…").click()
+    expect(wide.locator(".readers-afterwards")).to_contain_text("Readers now see version 1")
+    expect(wide.locator(".readers-afterwards")).to_contain_text("version 2 will not go live")
+    shot(wide, "cancel-schedule-confirm")
+    wide.get_by_role("button", name="Cancel the schedule of version 2").click()
+    expect(wide.locator(".messagelist")).to_contain_text("version 2 will not go live")
+    expect(wide.locator(".scheduled-note")).to_have_count(0)
+    wide.goto(f"{base}/articles/{article.slug}/")
+    expect(wide.locator("h1")).to_have_text("Sun protection")
+
+
+def test_slug_change_on_a_live_article_keeps_the_old_address_working(live_server, wide):
+    make_staff("edith", "Editors")
+    article = make_live_article("Sun protection", slug="sun")
+    base = live_server.url
+    log_in(wide, base, "edith")
+
+    wide.goto(f"{base}/admin/articles/article/{article.pk}/change/")
+    wide.fill("#id_slug", "sun-protection-lupus")
+    wide.fill("#id_change_note", "Clearer address")
+    # Until the new version is published, readers keep the old address.
+    wide.click("input[name=_continue]")
+    expect(wide.get_by_text("Saved as version 2.")).to_be_visible()
+    assert wide.request.get(f"{base}/articles/sun/").status == 200
+    wide.locator("#publish-button").click()
+    expect(wide.locator(".messagelist")).to_contain_text("Published version 2")
+
+    old = wide.request.get(f"{base}/articles/sun/", max_redirects=0)
+    assert old.status == 301
+    assert old.headers["location"].endswith("/articles/sun-protection-lupus/")
+    wide.goto(f"{base}/articles/sun/")
+    assert wide.url == f"{base}/articles/sun-protection-lupus/"
+    expect(wide.locator("h1")).to_have_text("Sun protection")
+    shot(wide, "reader-after-slug-change")

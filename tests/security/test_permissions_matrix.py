@@ -52,6 +52,7 @@ URLS = [
     ("unpublish page", "get", "/admin/articles/article/{a}/unpublish/"),
     ("archive page", "get", "/admin/articles/article/{a}/archive/"),
     ("article delete", "get", "/admin/articles/article/{a}/delete/"),
+    ("scheduled list", "get", "/admin/articles/article/scheduled/"),
     ("topic list", "get", "/admin/articles/topic/"),
     ("topic add", "get", "/admin/articles/topic/add/"),
     ("topic change", "get", "/admin/articles/topic/{t}/change/"),
@@ -77,6 +78,7 @@ URLS = [
 PUBLIC = {"home", "list", "search", "article", "topic", "author page", "feed", "sitemap"}
 PUBLIC |= {"ask", "healthz"}
 ARTICLE_READ = {
+    "scheduled list",
     "articles app", "article list", "article change", "article history", "article compare",
     "article version", "article preview", "version preview", "topic list", "topic change",
     "author list", "author change", "disclaimer list", "disclaimer change",
