@@ -28,7 +28,9 @@ from articles.signals import article_workflow
 class Topic(models.Model):
     name = models.CharField(max_length=100, unique=True, help_text="As readers would say it.")
     slug = models.SlugField(
-        max_length=100, unique=True, help_text="Part of the topic's web address: /topics/<slug>/."
+        max_length=100,
+        unique=True,
+        help_text="Part of the topic's web address: /topics/this-part/.",
     )
     description = models.TextField(
         blank=True, help_text="One or two plain sentences shown on the topic page."
@@ -361,7 +363,12 @@ def scheduled_changes(now=None):
 class Article(models.Model):
     # Identity and workflow ----------------------------------------------------------------
     slug = models.SlugField(
-        max_length=200, unique=True, help_text="The article's web address: /articles/<slug>/."
+        max_length=200,
+        unique=True,
+        help_text=(
+            "The article's web address: /articles/this-part/. On a live article a new address "
+            "takes effect when its version is published; the old one then redirects to it."
+        ),
     )
     status = models.CharField(
         max_length=20, choices=ArticleStatus.choices, default=ArticleStatus.DRAFT, db_index=True
@@ -578,6 +585,12 @@ class Article(models.Model):
 
     def _forget_live_version(self):
         self.__dict__.pop("_live_version", None)
+
+    def refresh_from_db(self, using=None, fields=None, **kwargs):
+        super().refresh_from_db(using=using, fields=fields, **kwargs)
+        # Loading a deferred working-copy field leaves the joined live version in place.
+        if fields is None or set(fields) & set(WORKFLOW_FIELDS):
+            self._forget_live_version()
 
     # Versions and publishing ----------------------------------------------------------------
     def snapshot(self):

@@ -279,3 +279,12 @@ def test_a_hit_carries_the_same_security_headers_as_the_page_it_was_stored_from(
 def test_pages_of_views_not_marked_cacheable_are_never_stored(client):
     fetch(client, "/ask/")
     assert fetch(client, "/ask/")[2] is None
+
+
+def test_featuring_an_article_updates_the_cached_home_page(client):
+    article = make_live_article("Worth featuring")
+    fetch(client, "/")
+    assert fetch(client, "/")[2] == "hit"
+    article.featured = True
+    article.save()
+    assert fetch(client, "/")[2] == "miss"
