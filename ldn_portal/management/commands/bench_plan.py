@@ -110,6 +110,13 @@ class Command(BaseCommand):
         endpoints = [
             {"name": "upper bound (constant page)", "path": f"/_bench/constant/{size}/"},
             {"name": "article page (cached)", "path": article_url},
+            {
+                # The same page while bench_save_drafts saves a draft every 2 s: a draft save
+                # must not empty the page cache (issue 12).
+                "name": "article page (cached, draft saved every 2 s)",
+                "path": article_url,
+                "draft_saves_every": 2,
+            },
             {"name": "article page (uncached)", "path": article_url + "?from=bench"},
             {"name": "home", "path": "/"},
             {"name": "list", "path": "/articles/"},
