@@ -9,3 +9,7 @@ class ArticlesConfig(AppConfig):
         from articles.cache import connect_signals
 
         connect_signals()
+
+        from articles.frontend_cache import connect_frontend_cache_signals
+
+        connect_frontend_cache_signals()

@@ -1,4 +1,4 @@
-"""Page cache for the reader pages, with exact invalidation.
+"""Page cache and HTTP caching for the reader pages, with exact invalidation.
 
 Whole pages for anonymous readers are kept in Django's cache, each stored with the
 *generation* it was rendered under. Every change readers can see (a publish, schedule,
@@ -10,43 +10,58 @@ live or an article is unpublished, and once that moment has passed the generatio
 replaced as if something had been published.
 
 The generation lives in the cache itself, so every app server that shares the cache (Redis
-via REDIS_URL) sees a publish at once. A process-local cache (the default local memory)
-cannot be cleared from another process, so the page cache is off unless the cache is shared
-(settings.PAGE_CACHE, LDN_PAGE_CACHE).
+via REDIS_URL, or the file cache every worker on one machine shares) sees a publish at once.
+A process-local cache cannot be cleared from another process, so settings.PAGE_CACHE must be
+off with one.
 
 `ReaderPageCacheMiddleware` serves a hit with one cache round trip (the generation and the
 page in one get_many) before authentication, messages and URL resolution run: that is what
 brings a hit close to the cost of a constant page. Only views wrapped in `reader_page_cache`
-are stored. Only anonymous GET and HEAD requests without a query string are served from the
-cache: any request carrying a session or messages cookie, and any query string, goes to the
-view. A response is stored only when it is a plain 200 that sets no cookie, varies on nothing
-but cookies and encoding, and used no CSP nonce (a stored nonce would not match the next
-response's header).
+are stored. Only anonymous GET and HEAD requests without a query string, addressed to a host
+named in ALLOWED_HOSTS, are served from the cache: any request carrying a session or messages
+cookie, and any query string, goes to the view. The key holds the scheme, the host (lower
+case, without the scheme's default port) and the path, so anonymous requests cannot add
+entries without bound. A response is stored only when it is a plain 200 that sets no cookie,
+varies on nothing but encoding, and used no CSP nonce.
 
-Pages with forms (the question form on every article page) stay cacheable: the CSRF token
-is per reader, so it is stored as a placeholder and each reader's own token is put in when
-the page is served. The middleware sits inside Django's CSRF middleware, which then sets the
-reader's cookie as usual.
+Reader pages carry nothing of their reader (no cookie, no CSRF token: the forms on them are
+checked without one, see inquiries.views), so one stored page is served byte for byte to
+everyone, and shared caches in front of the app may keep it too. Every reader page says so
+in its headers: `Cache-Control: public` with short lifetimes that end no later than the next
+scheduled moment or the end of what the page carries (`cache_no_later_than`), an `ETag` from
+its bytes and a `Last-Modified` from the generation (the last change readers can see), with
+304 answers to conditional requests. Everything else says `private, no-store` unless its view
+chose otherwise. Front-end caches are purged on publish (articles/frontend_cache.py).
+
+The cache may be down (ldn_portal/resilient_cache.py): pages are then rendered as if the
+cache were empty. A database that fails while a generation is started is left to the view's
+error handling (the 503 page), never a 500 from here.
 """
 
 import hashlib
-import re
+import time
 import uuid
 from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Min
 from django.db.models.signals import post_delete, post_save
-from django.middleware.csrf import get_token
+from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers, get_conditional_response, patch_vary_headers
+from django.utils.http import http_date
+
+from ldn_portal.resilient_cache import forget_after_outage
 
 STATE_KEY = "pagecache:state"
-CSRF_PLACEHOLDER = b"__PAGECACHE_CSRF_TOKEN__"
-_CSRF_INPUT = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 HEADER = "X-Page-Cache"
-_CACHEABLE_VARY = {"cookie", "accept-encoding"}
+_CACHEABLE_VARY = {"accept-encoding"}
+# Headers recomputed for each response rather than stored with the page.
+_PER_RESPONSE = {HEADER.lower(), "cache-control", "expires", "date"}
+# A page cleared while the cache was down must not come back with it.
+forget_after_outage(STATE_KEY)
 
 
 def next_boundary(now):
@@ -73,9 +88,14 @@ def current_state():
 
 def _current_or_new(state):
     """`state` (as read from the cache) if it is still current, else a new generation."""
+
     now = timezone.now()
     if state is None or (state["boundary"] is not None and now.timestamp() >= state["boundary"]):
-        state = {"generation": uuid.uuid4().hex, "boundary": next_boundary(now)}
+        state = {
+            "generation": uuid.uuid4().hex,
+            "boundary": next_boundary(now),
+            "changed_at": int(now.timestamp()),
+        }
         cache.set(STATE_KEY, state, None)
     return state
 
@@ -84,22 +104,46 @@ def invalidate():
     """Forget every cached page: now, and again once the current transaction commits.
 
     The second time matters: between the write and the commit another request could start a
-    new generation and store the page as it was before the write.
+    new generation and store the page as it was before the write. A delete the cache could not
+    take is sent again when it answers (ldn_portal/resilient_cache.py).
     """
     cache.delete(STATE_KEY)
     transaction.on_commit(lambda: cache.delete(STATE_KEY))
 
 
-def _page_key(request):
-    address = f"{request.get_host()}{request.path}"
+def cache_no_later_than(request, timestamp):
+    """Say that the page being rendered for `request` must not be kept past `timestamp`."""
+    current = getattr(request, "reader_page_until", None)
+    request.reader_page_until = timestamp if current is None else min(current, timestamp)
+
+
+def _cache_host(request):
+    """The host for the cache key, or None when this host's pages are not cached.
+
+    Lower case, without the scheme's default port; a host that is not literally in
+    ALLOWED_HOSTS (wildcards admit any number of names) or names a port other than the one the
+    request reached is rendered but never stored.
+    """
+    host = request.get_host().lower()
+    name, _, port = host.rpartition(":") if not host.endswith("]") else (host, "", "")
+    if not name:
+        name, port = port, ""
+    default_port = "443" if request.is_secure() else "80"
+    if port in ("", default_port):
+        port = ""
+    elif port != request.META.get("SERVER_PORT"):
+        return None
+    if name not in settings.ALLOWED_HOSTS:
+        return None
+    return f"{name}:{port}" if port else name
+
+
+def _page_key(request, host):
+    address = f"{request.scheme}://{host}{request.path}"
     return f"pagecache:page:{hashlib.sha256(address.encode()).hexdigest()}"
 
 
-def _request_is_cacheable(request):
-    if not settings.PAGE_CACHE or request.method not in ("GET", "HEAD"):
-        return False
-    if request.META.get("QUERY_STRING"):
-        return False
+def _anonymous(request):
     cookies = request.COOKIES
     return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
 
@@ -109,26 +153,47 @@ def _response_is_cacheable(request, response):
         return False
     if response.status_code != 200 or response.streaming or response.cookies:
         return False
-    if response.has_header("Cache-Control") and any(
-        word in response["Cache-Control"] for word in ("private", "no-store", "no-cache")
-    ):
-        return False
     vary = {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
     if not vary <= _CACHEABLE_VARY:
         return False
     return getattr(request, "_csp_nonce", None) is None
 
 
-def _timeout(state):
+def _until(state, page_until):
+    """The moment a page rendered under `state` stops being right, as a timestamp, or None."""
+    moments = [m for m in (state and state["boundary"], page_until) if m is not None]
+    return min(moments) if moments else None
+
+
+def _timeout(until):
     timeout = settings.PAGE_CACHE_SECONDS
-    if state["boundary"] is not None:
-        until = int(state["boundary"] - timezone.now().timestamp()) + 1
-        timeout = max(1, min(timeout, until))
+    if until is not None:
+        timeout = max(1, min(timeout, int(until - time.time()) + 1))
     return timeout
 
 
+def _cache_control(request, until, carries_until):
+    """Cache-Control for a reader page: public, with lifetimes ending at `until`."""
+    if request.method not in ("GET", "HEAD") or not _anonymous(request):
+        return None
+    left = settings.SHARED_CACHE_SECONDS if until is None else max(0, int(until - time.time()))
+    browser = min(settings.BROWSER_CACHE_SECONDS, left)
+    shared = 0 if request.META.get("QUERY_STRING") else min(settings.SHARED_CACHE_SECONDS, left)
+    words = ["public", f"max-age={browser}", f"s-maxage={shared}"]
+    if not carries_until:
+        # Not for pages carrying a form token: a stale copy would start its fill time late.
+        words.append(f"stale-while-revalidate={settings.STALE_WHILE_REVALIDATE_SECONDS}")
+    words.append(f"stale-if-error={settings.STALE_IF_ERROR_SECONDS}")
+    return ", ".join(words)
+
+
+def _etag(content):
+    return f'"{hashlib.md5(content, usedforsecurity=False).hexdigest()}"'
+
+
 def reader_page_cache(view):
-    """Mark `view`'s pages as cacheable for anonymous readers (see the module docstring)."""
+    """Mark `view`'s pages as reader pages: cached for anonymous readers, with HTTP caching
+    headers (see the module docstring)."""
 
     @wraps(view)
     def cacheable_view(request, *args, **kwargs):
@@ -139,43 +204,86 @@ def reader_page_cache(view):
 
 
 class ReaderPageCacheMiddleware:
-    """Serve and store the pages of views marked with `reader_page_cache`."""
+    """Serve and store the pages of views marked with `reader_page_cache`, and give every
+    response its caching headers."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if not _request_is_cacheable(request):
-            return self.get_response(request)
-        key = _page_key(request)
-        found = cache.get_many([STATE_KEY, key])
-        state = _current_or_new(found.get(STATE_KEY))
-        stored = found.get(key)
-        if stored is not None and stored[0] == state["generation"]:
-            return _serve(request, stored)
+        host = key = state = None
+        if settings.PAGE_CACHE and request.method in ("GET", "HEAD") and _anonymous(request):
+            try:
+                if not request.META.get("QUERY_STRING"):
+                    host = _cache_host(request)
+                if host is not None:
+                    # The page is rendered for the host it is stored under (its canonical
+                    # links use it), whatever case or default port the request wrote.
+                    request.META["HTTP_HOST"] = host
+                    key = _page_key(request, host)
+                    found = cache.get_many([STATE_KEY, key])
+                    state = _current_or_new(found.get(STATE_KEY))
+                    stored = found.get(key)
+                    if stored is not None and stored["generation"] == state["generation"]:
+                        return _serve(request, stored, state)
+                else:
+                    state = current_state()
+            except (OperationalError, InterfaceError):
+                # Starting a generation reads the database, and this runs before the view's
+                # error handling: go on without the cache, so the view answers (its 503 when
+                # the database is down, or /healthz's own).
+                host = key = state = None
         # Stored under the generation read before rendering: a write during the rendering
         # replaces it, so this page is never served after that write.
         response = self.get_response(request)
-        if _response_is_cacheable(request, response):
-            content = _CSRF_INPUT.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\2", response.content)
-            headers = {k: v for k, v in response.items() if k.lower() != HEADER.lower()}
-            cache.set(key, (state["generation"], content, headers), _timeout(state))
+        if not getattr(request, "reader_page_cacheable", False):
+            if not response.has_header("Cache-Control"):
+                add_never_cache_headers(response)
+            return response
+        if response.status_code != 200 or response.streaming:
+            # Redirects and errors are not kept either: purges name only the pages themselves.
+            if not response.has_header("Cache-Control"):
+                add_never_cache_headers(response)
+            return response
+        page_until = getattr(request, "reader_page_until", None)
+        until = _until(state, page_until)
+        cache_control = _cache_control(request, until, page_until is not None)
+        if cache_control is None:
+            add_never_cache_headers(response)
+            return response
+        response["Cache-Control"] = cache_control
+        response["ETag"] = _etag(response.content)
+        if state is not None:
+            response["Last-Modified"] = http_date(state["changed_at"])
+        patch_vary_headers(response, ["Accept-Encoding"])
+        if key is not None and _response_is_cacheable(request, response):
+            headers = {k: v for k, v in response.items() if k.lower() not in _PER_RESPONSE}
+            stored = {
+                "generation": state["generation"],
+                "content": response.content,
+                "headers": headers,
+                "until": until,
+                "carries_until": page_until is not None,
+            }
+            cache.set(key, stored, _timeout(until))
             response[HEADER] = "miss"
-        return response
+        return get_conditional_response(
+            request,
+            etag=response["ETag"],
+            last_modified=state["changed_at"] if state else None,
+            response=response,
+        )
 
 
-def _serve(request, stored):
-    from django.http import HttpResponse
-
-    _generation, content, headers = stored
-    if CSRF_PLACEHOLDER in content:
-        # This reader's own token; the CSRF middleware sets their cookie if needed.
-        content = content.replace(CSRF_PLACEHOLDER, get_token(request).encode())
-    response = HttpResponse(content)
-    for name, value in headers.items():
+def _serve(request, stored, state):
+    response = HttpResponse(stored["content"])
+    for name, value in stored["headers"].items():
         response[name] = value
+    response["Cache-Control"] = _cache_control(request, stored["until"], stored["carries_until"])
     response[HEADER] = "hit"
-    return response
+    return get_conditional_response(
+        request, etag=response["ETag"], last_modified=state["changed_at"], response=response
+    )
 
 
 def _on_change(sender, **kwargs):

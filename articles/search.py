@@ -244,3 +244,126 @@ def _ranked_ids_fallback(queryset, terms):
         .order_by("-rank", "-last_published_at", "-pk")
         .values_list("pk", flat=True)[: MAX_RESULTS + 1]
     )
+
+
+# Words that say nothing about a question's subject; left out when suggesting articles.
+_QUESTION_WORDS = frozenset(
+    [
+        "a",
+        "about",
+        "after",
+        "again",
+        "all",
+        "also",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "before",
+        "being",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "for",
+        "from",
+        "get",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "him",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "just",
+        "me",
+        "might",
+        "more",
+        "most",
+        "my",
+        "no",
+        "not",
+        "now",
+        "of",
+        "on",
+        "or",
+        "our",
+        "out",
+        "should",
+        "so",
+        "some",
+        "such",
+        "take",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "too",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "dont",
+        "im",
+        "ive",
+    ]
+)
+
+
+def suggest(queryset, text, limit=3):
+    """Up to `limit` articles of `queryset` that best answer a reader's question `text`.
+
+    A question is sentences, not search words: each of its telling words is searched on its
+    own (the site's search, so topic names and synonyms count), and the articles found for the
+    most words come first, the search's own order breaking ties.
+    """
+    words = [
+        word[:MAX_TERM_LENGTH]
+        for word in _WORD.findall((text or "").lower())
+        if word not in _QUESTION_WORDS
+    ][:MAX_TERMS]
+    scores = {}
+    for position, word in enumerate(dict.fromkeys(words)):
+        for rank, article in enumerate(search(queryset, word)[: limit * 3]):
+            hits, first = scores.get(article.pk, (0, (position, rank)))
+            scores[article.pk] = (hits + 1, min(first, (position, rank)))
+    best = sorted(scores, key=lambda pk: (-scores[pk][0], scores[pk][1]))[:limit]
+    articles = queryset.in_bulk(best)
+    return [articles[pk] for pk in best if pk in articles]

@@ -17,8 +17,12 @@ urlpatterns = [
     ),
     path("topics/<slug:slug>/", reader_page_cache(views.TopicView.as_view()), name="topic"),
     path("authors/<slug:slug>/", reader_page_cache(views.AuthorView.as_view()), name="author"),
-    path("feeds/articles/", feeds.LatestArticlesFeed(), name="feed"),
-    path("feeds/articles/atom/", feeds.LatestArticlesAtomFeed(), name="feed-atom"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("feeds/articles/", reader_page_cache(feeds.LatestArticlesFeed()), name="feed"),
+    path(
+        "feeds/articles/atom/",
+        reader_page_cache(feeds.LatestArticlesAtomFeed()),
+        name="feed-atom",
+    ),
+    path("sitemap.xml", reader_page_cache(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),
 ]

@@ -6,19 +6,28 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpResponseBadRequest, HttpResponseRedirect, StreamingHttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import (
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
+from django.utils.timesince import timesince
+from django.views.decorators.http import require_POST
 
-from articles.models import Topic
+from articles.models import Article, Topic
+from articles.search import suggest
 from inquiries import demand
-from inquiries.forms import AddTopicForm, LinkArticleForm
-from inquiries.models import DemandReport, Inquiry
-from inquiries.urgent import URGENT_REPLY_TEXT, urgent_phrases
+from inquiries.forms import AddTopicForm, LinkArticleForm, ReaderDataForm, ReplyForm
+from inquiries.mail import ReplyNotAllowed, deliver, send_reply
+from inquiries.models import ArticleSuggestion, DemandReport, Inquiry, SavedReply
+from inquiries.urgent import urgent_phrases
 
 PERSONAL_DATA_PERMISSION = "inquiries.view_personal_data"
 EXPORT_CHUNK_SIZE = 2000
@@ -64,11 +73,34 @@ class AssignedFilter(admin.SimpleListFilter):
 
 
 class UnansweredFilter(admin.SimpleListFilter):
-    title = "answer"
+    """The list opens on the questions still to deal with; closed and spam are one click away."""
+
+    title = "what to show"
     parameter_name = "answer"
+    DEFAULT = "open"
 
     def lookups(self, request, model_admin):
-        return [("unanswered", "Unanswered (reply wanted)"), ("open", "Open (new or triaged)")]
+        return [
+            ("open", "Open (new or triaged)"),
+            ("unanswered", "Unanswered (reply wanted)"),
+            ("all", "All, closed and spam too"),
+        ]
+
+    def __init__(self, request, params, model, model_admin):
+        # A status chosen in its own filter (spam, closed…) is shown whatever this one says.
+        self.status_chosen = "status__exact" in params
+        super().__init__(request, params, model, model_admin)
+
+    def value(self):
+        return super().value() or ("all" if self.status_chosen else self.DEFAULT)
+
+    def choices(self, changelist):
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": self.value() == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
 
     def queryset(self, request, queryset):
         if self.value() == "unanswered":
@@ -124,13 +156,14 @@ PERSONAL_EXPORT_COLUMNS = [
 
 @admin.register(Inquiry)
 class InquiryAdmin(admin.ModelAdmin):
+    # Narrow columns only, so the whole row fits at 1366 px without a sideways scroll.
     list_display = [
         "urgent_marker",
         "summary",
         "status",
-        "channel",
         "topic_list",
-        "received_at",
+        "age",
+        "reply_wanted_marker",
         "assigned_to",
     ]
     list_display_links = ["summary"]
@@ -138,15 +171,18 @@ class InquiryAdmin(admin.ModelAdmin):
     # inquiry_urgent_received); sorting by a column is still possible.
     ordering = ["-is_urgent", "-received_at", "-pk"]
     change_form_template = "admin/inquiries/inquiry/change_form.html"
+    # An inquiry has no page on the site (its get_absolute_url is this admin page).
+    view_on_site = False
     list_filter = [
+        UnansweredFilter,
         "status",
         "channel",
         "topics",
         ("received_at", admin.DateFieldListFilter),
         AssignedFilter,
-        UnansweredFilter,
         "is_urgent",
     ]
+    autocomplete_fields = ["related_article"]
     list_select_related = ["assigned_to"]
     date_hierarchy = "received_at"
     search_fields = ["question", "staff_notes"]
@@ -224,12 +260,127 @@ class InquiryAdmin(admin.ModelAdmin):
             return format_html('<strong class="inquiry-urgent">{}</strong>', "⚠ URGENT")
         return ""
 
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        context.update(
-            urgent_reply_text=URGENT_REPLY_TEXT,
-            urgent_phrases=urgent_phrases(obj.question) if obj is not None else [],
-        )
-        return super().render_change_form(request, context, add, change, form_url, obj)
+    def get_readonly_fields(self, request, obj=None):
+        # The reader's words stay as they were sent; staff write corrections in their notes.
+        if obj is not None and obj.channel != "phone":
+            return [*self.readonly_fields, "question"]
+        return self.readonly_fields
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        inquiry = self.get_object(request, object_id)
+        if inquiry is not None and request.method == "GET":
+            extra_context = {
+                **(extra_context or {}),
+                **self.conversation_context(request, inquiry),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    # The reply being written is kept in the staff member's session until it is sent, so a
+    # preview, a refusal or leaving the page never loses it (and Back resubmits nothing).
+    @staticmethod
+    def _draft_key(inquiry):
+        return f"inquiries.reply-draft.{inquiry.pk}"
+
+    def _suggestions(self, inquiry):
+        found = suggest(Article.objects.live(), inquiry.question)
+        if inquiry.source_article_id and inquiry.source_article_id not in {a.pk for a in found}:
+            found = [*Article.objects.live().filter(pk=inquiry.source_article_id), *found]
+        return found
+
+    @staticmethod
+    def _site_url(request):
+        return request.build_absolute_uri("/").rstrip("/")
+
+    def can_reply(self, request, inquiry):
+        """Replying writes to the reader's address: it needs the personal-data permission."""
+        return self.has_change_permission(request, inquiry) and can_see_personal_data(request.user)
+
+    def conversation_context(self, request, inquiry):
+        site_url = self._site_url(request)
+        can_reply = self.can_reply(request, inquiry)
+        draft = request.session.get(self._draft_key(inquiry), {})
+        initial = {"body": draft.get("body", ""), "cite": draft.get("cite", [])}
+        saved = request.GET.get("saved", "")
+        reply = SavedReply.objects.filter(pk=saved).first() if saved.isdigit() else None
+        if reply is not None and can_reply:
+            initial["body"] = reply.fill(inquiry, site_url)
+        reply_form = ReplyForm(initial=initial, suggestions=self._suggestions(inquiry))
+        return {
+            "thread": inquiry.messages.select_related("created_by").prefetch_related(
+                "cited_versions__article"
+            ),
+            "urgent_phrases": urgent_phrases(inquiry.question),
+            "can_reply": can_reply,
+            "reply_allowed": bool(inquiry.reply_wanted and inquiry.consent_given and inquiry.email),
+            "reply_form": reply_form,
+            "reply_preview": draft.get("preview", ""),
+            "reply_errors": draft.get("errors", []),
+            "saved_replies": [
+                (saved_reply, saved_reply.fill(inquiry, site_url) if can_reply else "")
+                for saved_reply in SavedReply.objects.all()
+            ],
+            "suggestions": [
+                (article, request.build_absolute_uri(article.get_absolute_url()))
+                for article in reply_form.fields["cite"].queryset
+            ],
+            "reply_url": reverse("admin:inquiries_inquiry_reply", args=[inquiry.pk]),
+        }
+
+    def _replying_to(self, request, object_id):
+        inquiry = self.get_object(request, object_id)
+        if inquiry is None or not self.can_reply(request, inquiry):
+            raise PermissionDenied
+        return inquiry
+
+    def reply_view(self, request, object_id):
+        """Preview or send a reply, then back to the inquiry page (the text kept there)."""
+        inquiry = self._replying_to(request, object_id)
+        change_url = reverse("admin:inquiries_inquiry_change", args=[inquiry.pk]) + "#reply"
+        form = ReplyForm(request.POST, suggestions=self._suggestions(inquiry))
+        draft = {"body": request.POST.get("body", ""), "cite": request.POST.getlist("cite")}
+        request.session[self._draft_key(inquiry)] = draft
+        if not form.is_valid():
+            draft["errors"] = [error for errors in form.errors.values() for error in errors]
+            return redirect(change_url)
+        body = form.text_with_links(request.build_absolute_uri)
+        if "send" not in request.POST:
+            draft["preview"] = body
+            return redirect(change_url)
+        versions = [article.live_version for article in form.cleaned_data["cite"]]
+        try:
+            message = send_reply(inquiry, body, by=request.user, versions=versions)
+        except ReplyNotAllowed as refusal:
+            draft["errors"] = [str(refusal)]
+            return redirect(change_url)
+        # From here the text is kept in the thread, sent or not.
+        del request.session[self._draft_key(inquiry)]
+        self._report_send(request, message.sent_at is not None)
+        return redirect(change_url)
+
+    def resend_view(self, request, object_id, message_id):
+        inquiry = self._replying_to(request, object_id)
+        message = get_object_or_404(inquiry.messages.unsent(), pk=message_id)
+        self._report_send(request, deliver(message))
+        return redirect(reverse("admin:inquiries_inquiry_change", args=[inquiry.pk]) + "#thread")
+
+    def _report_send(self, request, sent):
+        if sent:
+            self.message_user(request, "Your reply was sent.", messages.SUCCESS)
+        else:
+            self.message_user(
+                request,
+                "The mail server did not take your reply. It is kept in the thread: press "
+                "“Send again” when mail works again.",
+                messages.ERROR,
+            )
+
+    @admin.display(description="waiting", ordering="received_at")
+    def age(self, obj):
+        return timesince(obj.received_at, depth=1)
+
+    @admin.display(description="reply wanted", boolean=True, ordering="reply_wanted")
+    def reply_wanted_marker(self, obj):
+        return obj.reply_wanted
 
     @admin.display(description="question", ordering="question")
     def summary(self, obj):
@@ -299,6 +450,21 @@ class InquiryAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.export_csv),
                 name="inquiries_inquiry_export",
             ),
+            path(
+                "reader-data/",
+                self.admin_site.admin_view(self.reader_data_view),
+                name="inquiries_inquiry_reader_data",
+            ),
+            path(
+                "<path:object_id>/reply/",
+                self.admin_site.admin_view(require_POST(self.reply_view)),
+                name="inquiries_inquiry_reply",
+            ),
+            path(
+                "<path:object_id>/reply/<int:message_id>/resend/",
+                self.admin_site.admin_view(require_POST(self.resend_view)),
+                name="inquiries_inquiry_resend",
+            ),
             *super().get_urls(),
         ]
 
@@ -330,6 +496,70 @@ class InquiryAdmin(admin.ModelAdmin):
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
 
+    def reader_data_view(self, request):
+        """A reader's request for their data: find, download or erase everything from one
+        address. POST only, so the address never appears in a URL or an access log."""
+        if not (can_see_personal_data(request.user) and self.has_change_permission(request)):
+            raise PermissionDenied(
+                "Readers' data requests need the permissions “Can see readers' names and "
+                "e-mail addresses” and “Can change inquiry” (the “Inquiry staff” role)."
+            )
+        form = ReaderDataForm(request.POST if request.method == "POST" else None)
+        found = None
+        if form.is_valid():
+            found = Inquiry.objects.from_address(form.cleaned_data["email"])
+            if "download" in request.POST:
+                return self._reader_data_file(found)
+            if "erase" in request.POST:
+                if form.cleaned_data["confirm_erase"]:
+                    count = found.erase_personal_data()
+                    self.message_user(
+                        request,
+                        f"Erased {count} question(s) from that address: their details, "
+                        "words and our replies. The counts on the dashboard stay.",
+                        messages.SUCCESS,
+                    )
+                    return redirect(reverse("admin:inquiries_inquiry_reader_data"))
+                form.add_error("confirm_erase", "Tick the box to confirm the erasure.")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "A reader's data",
+            "opts": self.opts,
+            "form": form,
+            "found": found.prefetch_related("messages") if found is not None else None,
+        }
+        return TemplateResponse(request, "admin/inquiries/inquiry/reader_data.html", context)
+
+    @staticmethod
+    def _reader_data_file(found):
+        data = [
+            {
+                "id": inquiry.pk,
+                "received": _when(inquiry.received_at),
+                "channel": inquiry.get_channel_display(),
+                "name": inquiry.name,
+                "email": inquiry.email,
+                "question": inquiry.question,
+                "consent given": inquiry.consent_given,
+                "consent at": _when(inquiry.consent_at),
+                "messages": [
+                    {
+                        "from": message.get_direction_display(),
+                        "at": _when(message.created_at),
+                        "sent": _when(message.sent_at),
+                        "text": message.body,
+                    }
+                    for message in inquiry.messages.all()
+                ],
+            }
+            for inquiry in found.prefetch_related("messages")
+        ]
+        response = JsonResponse(
+            {"questions": data}, json_dumps_params={"indent": 2, "ensure_ascii": False}
+        )
+        response["Content-Disposition"] = 'attachment; filename="reader-data.json"'
+        return response
+
     def get_changelist_instance(self, request):
         try:
             return super().get_changelist_instance(request)
@@ -343,8 +573,40 @@ class InquiryAdmin(admin.ModelAdmin):
             **(extra_context or {}),
             "export_url": reverse("admin:inquiries_inquiry_export"),
             "dashboard_url": reverse("admin:inquiries_demandreport_changelist"),
+            "reader_data_url": reverse("admin:inquiries_inquiry_reader_data")
+            if can_see_personal_data(request.user) and self.has_change_permission(request)
+            else "",
         }
         return super().changelist_view(request, extra_context)
+
+
+@admin.register(SavedReply)
+class SavedReplyAdmin(admin.ModelAdmin):
+    list_display = ["title", "order"]
+    list_editable = ["order"]
+    search_fields = ["title", "body"]
+
+
+@admin.register(ArticleSuggestion)
+class ArticleSuggestionAdmin(admin.ModelAdmin):
+    """Read-only: how readers used the articles suggested on the question form."""
+
+    list_display = ["day", "article", "opened", "sent_anyway"]
+    list_filter = [("day", admin.DateFieldListFilter)]
+    list_select_related = ["article"]
+    date_hierarchy = "day"
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("inquiries.view_inquiry")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class StartDraftForm(forms.Form):
@@ -397,7 +659,7 @@ class DemandDashboardAdmin(admin.ModelAdmin):
     def review_queue_view(self, request):
         """Articles due or overdue for review, the most asked-about first."""
         if not request.user.has_perm("articles.view_article"):
-            raise PermissionDenied
+            raise PermissionDenied("The review queue needs the permission “Can view article”.")
         context = {
             **self.admin_site.each_context(request),
             "title": "Review queue, ranked by demand",
@@ -415,7 +677,10 @@ class DemandDashboardAdmin(admin.ModelAdmin):
         if not (
             user.has_perm("articles.add_article") and user.has_perm("inquiries.change_inquiry")
         ):
-            raise PermissionDenied
+            raise PermissionDenied(
+                "Starting a draft from questions needs the permissions “Can add article” and "
+                "“Can change inquiry” (the “Editors” role has both)."
+            )
         topic = get_object_or_404(Topic, pk=topic_id)
         candidates = demand.gap_questions(topic)
         form = StartDraftForm(
@@ -445,7 +710,7 @@ class DemandDashboardAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         if not self.has_view_permission(request):
-            raise PermissionDenied
+            raise PermissionDenied("The demand dashboard needs the permission “Can view inquiry”.")
         period, error = demand.period_from_params(request.GET)
         context = {
             **self.admin_site.each_context(request),

@@ -1,5 +1,6 @@
 """The public question form and the small forms behind the admin's bulk actions."""
 
+import re
 import time
 import uuid
 
@@ -27,10 +28,25 @@ WIDGET_RENDERER = Jinja2()
 _SUBMISSION_NAMESPACE = uuid.UUID("4f1b7e52-3f0c-4d7e-9a55-0d7c2b6a9e10")
 
 
-def new_form_token():
-    """A signed token naming this rendering of the form: when it was shown, and a one-time id."""
-    payload = {"id": uuid.uuid4().hex, "t": time.time()}
-    return signing.TimestampSigner(salt=_SIGNER_SALT).sign_object(payload)
+def new_form_token(shared=False):
+    """A signed token saying the last moment this form can have been shown to a reader.
+
+    A shared token (`shared=True`) goes into pages served to many readers from caches: it is
+    the same for everyone within one time bucket and names the bucket's end, and such pages are
+    cached no longer than that (`served_until`), so the minimum fill time counts from the
+    latest moment any reader can have been given the page. Otherwise it names this moment
+    (pages that are never cached: /ask/ and a form shown again).
+    """
+    return signing.Signer(salt=_SIGNER_SALT).sign_object({"s": served_until(shared)})
+
+
+def served_until(shared=True):
+    """The end of the current time bucket (shared) or now, in whole seconds."""
+    now = time.time()
+    if not shared:
+        return int(now)
+    bucket = settings.INQUIRY_FORM_TOKEN_BUCKET_SECONDS
+    return int(now // bucket * bucket + bucket)
 
 
 class AskForm(forms.Form):
@@ -64,7 +80,14 @@ class AskForm(forms.Form):
         help_text="We use them only to answer this question and delete them after a year.",
     )
     article = forms.SlugField(required=False, widget=forms.HiddenInput)
+    # Filled by ask.js with the ids of the articles it suggested, to count questions sent anyway.
+    suggested = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
     form_token = forms.CharField(widget=forms.HiddenInput)
+    # Filled in by the page's script with a random value once per page view, so a double click
+    # is recognised without any per-reader value in the (cached) page. Empty without script.
+    nonce = forms.CharField(
+        required=False, max_length=64, widget=forms.HiddenInput(attrs={"data-nonce": ""})
+    )
     # Honeypot: hidden from people by CSS and from screen readers by aria-hidden; bots fill it.
     website = forms.CharField(
         label="Leave this field empty",
@@ -80,9 +103,12 @@ class AskForm(forms.Form):
         self.is_bot = False
 
     @classmethod
-    def for_article(cls, article=None):
-        """An unbound form with a fresh token, prefilled for `article` (a live article) if given."""
-        initial = {"form_token": new_form_token()}
+    def for_article(cls, article=None, shared=False):
+        """An unbound form with a fresh token, prefilled for `article` (a live article) if given.
+
+        `shared`: the form goes into a page served to many readers (see new_form_token).
+        """
+        initial = {"form_token": new_form_token(shared)}
         if article is not None:
             initial["article"] = article.live_version.slug if article.live_version else ""
             # The live snapshot lists the topics readers see, sorted by name: no query needed.
@@ -95,6 +121,10 @@ class AskForm(forms.Form):
             self.is_bot = True
         return ""
 
+    def clean_suggested(self):
+        ids = [part for part in self.cleaned_data["suggested"].split(",") if part.isdigit()]
+        return list(Article.objects.live().filter(pk__in=ids[:5]).values_list("pk", flat=True))
+
     def clean_article(self):
         slug = self.cleaned_data["article"]
         if not slug:
@@ -105,24 +135,26 @@ class AskForm(forms.Form):
         ).first()
 
     def clean_form_token(self):
-        signer = signing.TimestampSigner(salt=_SIGNER_SALT)
         try:
-            payload = signer.unsign_object(
-                self.cleaned_data["form_token"], max_age=settings.INQUIRY_MAX_FORM_AGE_SECONDS
+            payload = signing.Signer(salt=_SIGNER_SALT).unsign_object(
+                self.cleaned_data["form_token"]
             )
-        except signing.SignatureExpired:
-            raise forms.ValidationError(
-                "This form was open for a long time, so for your safety we need you to send it "
-                "again. Your text is still here: please press “Send my question” once more.",
-                code="expired",
-            ) from None
-        except signing.BadSignature:
+            shown = float(payload["s"])
+        except (signing.BadSignature, KeyError, TypeError, ValueError):
             raise forms.ValidationError(
                 "Something went wrong with this form. Your text is still here: please press "
                 "“Send my question” once more.",
                 code="invalid",
             ) from None
-        if time.time() - payload.get("t", 0) < settings.INQUIRY_MIN_FILL_SECONDS:
+        waited = time.time() - shown
+        if waited > settings.INQUIRY_MAX_FORM_AGE_SECONDS:
+            raise forms.ValidationError(
+                "This form was open for a long time, so for your safety we need you to send it "
+                "again. Your text is still here: please press “Send my question” once more.",
+                code="expired",
+            )
+        # No minimum (0, as in tests) also accepts a shared token before its bucket ends.
+        if settings.INQUIRY_MIN_FILL_SECONDS and waited < settings.INQUIRY_MIN_FILL_SECONDS:
             raise forms.ValidationError(
                 "That was very quick. Please check your question, then press "
                 "“Send my question” again.",
@@ -130,6 +162,11 @@ class AskForm(forms.Form):
             )
         self.token_payload = payload
         return self.cleaned_data["form_token"]
+
+    def clean_nonce(self):
+        # Only letters, digits and dashes: anything else is ignored, not refused.
+        nonce = self.cleaned_data["nonce"].strip()
+        return nonce if re.fullmatch(r"[A-Za-z0-9-]{16,64}", nonce) else ""
 
     def clean(self):
         data = super().clean()
@@ -145,10 +182,13 @@ class AskForm(forms.Form):
     def submission_id(self, client_hash):
         """The same for both clicks of a double-click, different for anyone else.
 
-        The form's one-time id alone would do, unless a page holding the form is served from
-        a cache to many readers; the sender and the text keep their questions apart.
+        The page's script gives each page view its own nonce, so two readers behind one
+        address sending the same text from one cached page are both stored. Without script
+        the token (one per time bucket), the sender and the text tell them apart: two such
+        readers at one address sending the same words in the same bucket count as one.
         """
-        key = f"{self.token_payload['id']}|{client_hash}|{self.cleaned_data['question'].strip()}"
+        once = self.cleaned_data.get("nonce") or self.token_payload["s"]
+        key = f"{once}|{client_hash}|{self.cleaned_data['question'].strip()}"
         return uuid.uuid5(_SUBMISSION_NAMESPACE, key)
 
     def save(self, client_hash=""):
@@ -275,3 +315,47 @@ class FeedbackForm(forms.Form):
             version=version, helpful=self.cleaned_data["kind"] == self.HELPFUL
         )
         return None
+
+
+class ReplyForm(forms.Form):
+    """Staff's reply to a reader, sent by e-mail from the inquiry page."""
+
+    body = forms.CharField(
+        label="Your reply",
+        max_length=QUESTION_MAX_LENGTH * 4,
+        widget=forms.Textarea(attrs={"rows": 12, "cols": 80}),
+        help_text="Sent by e-mail to the reader, from the organization's address. Links to "
+        "the articles you cite are added at the end if the text does not already have them.",
+    )
+    cite = forms.ModelMultipleChoiceField(
+        label="Cite these articles",
+        queryset=Article.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, suggestions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cite"].queryset = Article.objects.live().filter(
+            pk__in=[article.pk for article in suggestions]
+        )
+
+    def text_with_links(self, absolute_url):
+        """The reply body, with a link to each cited article it does not already contain."""
+        body = self.cleaned_data["body"].rstrip()
+        links = [absolute_url(article.get_absolute_url()) for article in self.cleaned_data["cite"]]
+        missing = [link for link in links if link not in body]
+        if missing:
+            body += "\n\n" + "\n".join(f"Read more: {link}" for link in missing)
+        return body
+
+
+class ReaderDataForm(forms.Form):
+    email = forms.EmailField(
+        label="The reader's e-mail address",
+        help_text="Every question and message from this address is found, whatever its case.",
+    )
+    confirm_erase = forms.BooleanField(
+        label="I have checked that this request comes from this reader. Erase their data.",
+        required=False,
+    )

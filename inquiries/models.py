@@ -22,6 +22,7 @@ from inquiries.urgent import is_urgent
 
 QUESTION_MAX_LENGTH = 5000
 PERSONAL_FIELDS = ("name", "email", "client_hash")
+ERASED = "(Erased at the reader's request.)"
 
 
 class Channel(models.TextChoices):
@@ -179,6 +180,27 @@ class InquiryQuerySet(models.QuerySet):
     def link_article(self, article, role):
         return self.update(related_article=article, related_article_role=role)
 
+    def from_address(self, address):
+        """Every question sent from one e-mail address (a reader's request for their data)."""
+        return self.filter(email__iexact=address.strip()) if address.strip() else self.none()
+
+    def erase_personal_data(self):
+        """Blank the people behind these questions: their details, their words and our replies
+        to them. Topics, channel, status and dates stay, so every count stays true. Returns
+        the number of questions erased."""
+        with transaction.atomic():
+            ids = list(self.values_list("pk", flat=True))
+            InquiryMessage.objects.filter(inquiry_id__in=ids).update(body=ERASED)
+            return Inquiry.objects.filter(pk__in=ids).update(
+                name="",
+                email="",
+                client_hash="",
+                question=ERASED,
+                staff_notes="",
+                consent_given=False,
+                consent_at=None,
+            )
+
     def purge_personal_data(self, older_than_days, spam_days=30, now=None):
         """Apply the retention rules; returns (personal data blanked, spam deleted).
 
@@ -290,6 +312,13 @@ class Inquiry(models.Model):
     client_hash = models.CharField(
         max_length=64, blank=True, editable=False, help_text="Salted hash of the sender's address."
     )
+    # The Message-ID of the e-mail that brought the question: fetching it again finds it.
+    mail_message_id = models.CharField(
+        max_length=255, unique=True, null=True, blank=True, editable=False
+    )
+    had_attachments = models.BooleanField(
+        default=False, editable=False, help_text="The e-mail had attachments; they were not kept."
+    )
     # One per rendered form: a double-click or a resubmitted page creates one inquiry, not two.
     submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
@@ -388,6 +417,115 @@ class ArticleFeedback(models.Model):
 
     def __str__(self):
         return f"{self.version}: {'helpful' if self.helpful else 'not helpful'}"
+
+
+class Direction(models.TextChoices):
+    FROM_READER = "in", "From the reader"
+    TO_READER = "out", "To the reader"
+
+
+class InquiryMessageQuerySet(models.QuerySet):
+    def unsent(self):
+        return self.filter(direction=Direction.TO_READER, sent_at__isnull=True)
+
+
+class InquiryMessage(models.Model):
+    """One message of an inquiry's thread: a reader's e-mail or a staff reply.
+
+    The reader's first question stays on the inquiry itself, as sent. A reply is stored
+    before it is sent and marked sent only once the mail server has accepted it, so a failed
+    send keeps its text and says why.
+    """
+
+    inquiry = models.ForeignKey(Inquiry, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    body = models.TextField(max_length=QUESTION_MAX_LENGTH * 4)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The staff member who wrote a reply.",
+    )
+    # Our own Message-ID for a reply, the reader's for a message that came in: replies are
+    # threaded by it, and a message fetched twice is recognised by it.
+    message_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    send_error = models.CharField(max_length=300, blank=True)
+    had_attachments = models.BooleanField(
+        default=False, help_text="The e-mail had attachments; they were not kept."
+    )
+    cited_versions = models.ManyToManyField(
+        ArticleVersion,
+        blank=True,
+        related_name="+",
+        help_text="The article versions this reply links to.",
+    )
+
+    objects = InquiryMessageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_direction_display()} on inquiry {self.inquiry_id}"
+
+
+class SavedReply(models.Model):
+    """A reply staff can insert and edit before sending. Placeholders: {name} (the reader's
+    name, or "there"), {article_link} (the address of the article the reader asked from)."""
+
+    title = models.CharField(max_length=100, unique=True, help_text="For staff: when to use it.")
+    body = models.TextField(
+        help_text="The reply. {name} becomes the reader's name; {article_link} the address of "
+        "the article they asked from."
+    )
+    order = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first.")
+
+    class Meta:
+        ordering = ["order", "title"]
+        verbose_name_plural = "saved replies"
+
+    def __str__(self):
+        return self.title
+
+    def fill(self, inquiry, site_url=""):
+        """The body with its placeholders filled in for `inquiry`."""
+        article = inquiry.source_article
+        link = site_url + article.get_absolute_url() if article and article.slug else ""
+        return self.body.replace("{name}", inquiry.name or "there").replace("{article_link}", link)
+
+
+class ArticleSuggestionQuerySet(models.QuerySet):
+    def record(self, article_ids, what, day=None):
+        """Add one to `what` ("opened" or "sent_anyway") for each article, on `day`."""
+        day = day or timezone.localdate()
+        for article_id in set(article_ids):
+            row, _ = self.get_or_create(day=day, article_id=article_id)
+            self.filter(pk=row.pk).update(**{what: models.F(what) + 1})
+
+
+class ArticleSuggestion(models.Model):
+    """How readers used the articles suggested while they typed a question, per day: how often
+    one was opened, and how often the question was sent anyway. Nothing about the reader."""
+
+    day = models.DateField(default=timezone.localdate)
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    opened = models.PositiveIntegerField(default=0)
+    sent_anyway = models.PositiveIntegerField(default=0)
+
+    objects = ArticleSuggestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-day", "article"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "article"], name="article_suggestion_day")
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.article_id}: opened {self.opened}, sent {self.sent_anyway}"
 
 
 class DemandReport(Inquiry):

@@ -65,15 +65,6 @@ def _pattern(phrase):
 
 _URGENT = re.compile(r"\b(?:" + "|".join(_pattern(p) for p in PHRASES) + r")\b", re.IGNORECASE)
 
-URGENT_REPLY_TEXT = (
-    "Thank you for writing to us. What you describe may need urgent medical attention. "
-    "We are not a medical service and cannot help in an emergency. Please contact your own "
-    "doctor or clinician today, or if you feel in danger right now, call your local emergency "
-    "number straight away. If you are thinking about ending your life, please contact a "
-    "crisis line or emergency services now: you do not have to face this alone. "
-    "We will still answer your question, but please do not wait for our reply."
-)
-
 
 def urgent_phrases(text):
     """The emergency phrases found in `text`, in the order they appear (empty if none)."""

@@ -3,18 +3,20 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
 from django_ratelimit.core import is_ratelimited
 
 from articles.models import Article
+from articles.search import suggest
 from inquiries.forms import AskForm, FeedbackForm, new_form_token
-from inquiries.models import hash_client_address
+from inquiries.models import ArticleSuggestion, hash_client_address
 from ldn_portal.security import client_ip_address
 
 logger = logging.getLogger(__name__)
@@ -29,6 +31,18 @@ def _rate(group, request):
     return settings.INQUIRY_RATE_LIMIT
 
 
+def _cross_site(request):
+    """True when the browser says the POST came from another site (the check Django's CSRF
+    middleware makes on the Origin header, plus Sec-Fetch-Site)."""
+    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+        return True
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return False
+    own = f"{request.scheme}://{request.get_host()}"
+    return origin != own and origin not in settings.CSRF_TRUSTED_ORIGINS
+
+
 class AskView(View):
     """The public question form: GET shows it (prefilled from ?article=), POST records it."""
 
@@ -40,6 +54,8 @@ class AskView(View):
         return self._render(AskForm.for_article(article), article)
 
     def post(self, request):
+        if _cross_site(request):
+            return render(request, "inquiries/cross_site.html", status=403)
         if is_ratelimited(
             request,
             group="inquiries.ask",
@@ -62,7 +78,9 @@ class AskView(View):
         if created:
             logger.info("Web inquiry %s received", inquiry.pk)
             _notify_staff(request, inquiry)
-        return redirect("inquiries:thanks")
+            ArticleSuggestion.objects.record(form.cleaned_data["suggested"], "sent_anyway")
+        # A message that may describe an emergency is answered at once, on the next page.
+        return redirect("inquiries:thanks_urgent" if inquiry.is_urgent else "inquiries:thanks")
 
     def _render(self, form, article, status=200):
         return render(
@@ -77,7 +95,11 @@ class AskView(View):
         )
 
 
-ask = never_cache(AskView.as_view())
+# Exempt from Django's CSRF check, for the reasons given at `feedback` below: the form sits on
+# cached article pages that carry no cookie and nothing per reader. Protected instead by the
+# Origin / Sec-Fetch-Site check, the signed form token with its minimum fill time, the
+# honeypot, the rate limit and the submission id against doubles (tests/inquiries).
+ask = csrf_exempt(never_cache(AskView.as_view()))
 
 
 FEEDBACK_MESSAGES = {
@@ -89,18 +111,6 @@ FEEDBACK_MESSAGES = {
 
 def _feedback_rate(group, request):
     return settings.INQUIRY_FEEDBACK_RATE_LIMIT
-
-
-def _cross_site(request):
-    """True when the browser says the POST came from another site (the check Django's CSRF
-    middleware makes on the Origin header, plus Sec-Fetch-Site)."""
-    if request.headers.get("Sec-Fetch-Site") == "cross-site":
-        return True
-    origin = request.headers.get("Origin")
-    if origin is None:
-        return False
-    own = f"{request.scheme}://{request.get_host()}"
-    return origin != own and origin not in settings.CSRF_TRUSTED_ORIGINS
 
 
 def _feedback_reply(request, message, status, article=None, flag=""):
@@ -155,8 +165,13 @@ def feedback(request):
     return _feedback_reply(request, FEEDBACK_MESSAGES[kind], 200, article, flag)
 
 
+@method_decorator(never_cache, name="dispatch")
 class ThanksView(TemplateView):
     template_name = "inquiries/thanks.html"
+    urgent = False
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(urgent=self.urgent, **kwargs)
 
 
 def _notify_staff(request, inquiry):
@@ -178,3 +193,36 @@ def _notify_staff(request, inquiry):
         recipient_list=[settings.INQUIRY_NOTIFY_EMAIL],
         fail_silently=True,
     )
+
+
+SUGGESTIONS_MIN_LENGTH = 12
+SUGGESTIONS_MAX_LENGTH = 500
+
+
+@require_GET
+def suggestions(request):
+    """Live articles that may answer the question a reader is typing (JSON, for ask.js)."""
+    text = request.GET.get("q", "")[:SUGGESTIONS_MAX_LENGTH]
+    found = suggest(Article.objects.live(), text) if len(text) >= SUGGESTIONS_MIN_LENGTH else []
+    response = JsonResponse(
+        {
+            "suggestions": [
+                {
+                    "id": article.pk,
+                    "title": article.title,
+                    "url": reverse("inquiries:open_suggestion", args=[article.pk]),
+                }
+                for article in found
+            ]
+        }
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def open_suggestion(request, article_id):
+    """A suggested article, opened from the question form: counted, then shown."""
+    article = get_object_or_404(Article.objects.live(), pk=article_id)
+    ArticleSuggestion.objects.record([article.pk], "opened")
+    return redirect(article.get_absolute_url())

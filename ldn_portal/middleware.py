@@ -1,6 +1,7 @@
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils.cache import add_never_cache_headers
 
 from ldn_portal.context_processors import organization_notices
 
@@ -12,6 +13,8 @@ def service_unavailable():
     html = render_to_string("503.html", organization_notices())
     response = HttpResponse(html, status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    # Never kept by a cache in front, which would go on serving the outage.
+    add_never_cache_headers(response)
     return response
 
 

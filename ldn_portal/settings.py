@@ -58,11 +58,15 @@ MIDDLEWARE = [
     "ldn_portal.security.ContentSecurityPolicyMiddleware",
     "ldn_portal.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses pages (static files come precompressed from WhiteNoise, above), with Django's
+    # BREACH mitigation: random bytes in every gzip header.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    # Inside CSRF (which sets each reader's token cookie), before everything a cached page
-    # does not need: one cache lookup serves it (articles/cache.py).
+    # Before everything a cached page does not need: one cache lookup serves it, and every
+    # response gets its caching headers here (articles/cache.py). Reader pages use no CSRF
+    # token, so the CSRF middleware sets no cookie on them.
     "articles.cache.ReaderPageCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -103,18 +107,39 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Cache: Redis when configured (shared by every app server), local memory otherwise.
+# Cache: Redis when configured (shared by every app server), else files that every worker
+# process on this machine shares (one box; chosen over the database cache in
+# docs/performance.md). Redis operations give up after LDN_CACHE_TIMEOUT_SECONDS and the site
+# works on without it (ldn_portal/resilient_cache.py).
 REDIS_URL = env.str("REDIS_URL", default="")
+CACHE_TIMEOUT_SECONDS = env.float("LDN_CACHE_TIMEOUT_SECONDS", default=0.25)
 if REDIS_URL:
+    _REDIS_CACHE = {
+        "BACKEND": "ldn_portal.resilient_cache.ResilientRedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env.str("DJANGO_CACHE_PREFIX", default="ldn"),
+        "OPTIONS": {
+            "socket_timeout": CACHE_TIMEOUT_SECONDS,
+            "socket_connect_timeout": CACHE_TIMEOUT_SECONDS,
+        },
+    }
+    CACHES = {
+        "default": _REDIS_CACHE,
+        # Rate limits: counted per process while Redis is down, instead of not at all.
+        "ratelimit": {
+            **_REDIS_CACHE,
+            "OPTIONS": {**_REDIS_CACHE["OPTIONS"], "LOCAL_FALLBACK": True},
+        },
+    }
+    RATELIMIT_USE_CACHE = "ratelimit"
+else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("DJANGO_CACHE_PREFIX", default="ldn"),
+            "BACKEND": "ldn_portal.resilient_cache.ResilientFileBasedCache",
+            "LOCATION": env.path("LDN_CACHE_DIR", default=BASE_DIR / "var" / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -265,8 +290,21 @@ INQUIRY_RATE_LIMIT = env.str("LDN_INQUIRY_RATE_LIMIT", default="5/h")
 # is refused with a request to send it again (the text is kept).
 INQUIRY_MIN_FILL_SECONDS = env.int("LDN_INQUIRY_MIN_FILL_SECONDS", default=3)
 INQUIRY_MAX_FORM_AGE_SECONDS = env.int("LDN_INQUIRY_MAX_FORM_AGE_SECONDS", default=24 * 60 * 60)
+# Article pages carry one form token per bucket, shared by every reader (so the pages can be
+# cached and stay identical); they are cached no longer than the bucket, and the minimum fill
+# time counts from its end: a reader there can send after 3 to 18 seconds.
+INQUIRY_FORM_TOKEN_BUCKET_SECONDS = env.int("LDN_INQUIRY_FORM_TOKEN_BUCKET_SECONDS", default=15)
 # Staff address told of each new web question (no personal data in the message); empty: none.
 INQUIRY_NOTIFY_EMAIL = env.str("LDN_INQUIRY_NOTIFY_EMAIL", default="")
+# Replies to readers go out from DEFAULT_FROM_EMAIL; a reader's answer goes to this address
+# with "+<inquiry>-<signature>" added, so it joins its thread even without mail headers.
+INQUIRY_REPLY_ADDRESS = env.str("LDN_INQUIRY_REPLY_ADDRESS", default="questions@localhost")
+INQUIRY_REPLY_SUBJECT = env.str(
+    "LDN_INQUIRY_REPLY_SUBJECT", default="Your question to the Lupus Community Network"
+)
+# The questions mailbox read by `manage.py fetch_inquiry_mail`: imaps://user:password@host/INBOX
+# (TLS; imap:// uses STARTTLS). Empty: e-mail questions are not fetched.
+INQUIRY_IMAP_URL = env.str("LDN_INQUIRY_IMAP_URL", default="")
 # Change the version whenever the consent wording on the form changes.
 INQUIRY_CONSENT_TEXT_VERSION = env.str("LDN_INQUIRY_CONSENT_TEXT_VERSION", default="2025-01")
 # purge_inquiry_pii's default: personal data of closed questions kept this many days.
@@ -281,9 +319,37 @@ TRASH_RETENTION_DAYS = env.int("LDN_TRASH_RETENTION_DAYS", default=30)
 
 # Performance (issue 6; docs/performance.md) --------------------------------------------------
 # Whole reader pages cached for anonymous readers (articles/cache.py). Needs a cache every app
-# process shares, so it is on by default only with Redis: a publish must clear every process.
-PAGE_CACHE = env.bool("LDN_PAGE_CACHE", default=bool(REDIS_URL))
+# process shares (a publish must clear every process): Redis, or the one-box file cache.
+PAGE_CACHE = env.bool("LDN_PAGE_CACHE", default=True)
 PAGE_CACHE_SECONDS = env.int("LDN_PAGE_CACHE_SECONDS", default=600)
+# HTTP caching of reader pages (Cache-Control; shorter where a page carries a form token or a
+# scheduled moment comes sooner). Browsers are never purged, so their lifetime is short;
+# shared caches in front (Varnish, Cloudflare) are purged on publish (LDN_FRONTEND_CACHE).
+BROWSER_CACHE_SECONDS = env.int("LDN_BROWSER_CACHE_SECONDS", default=60)
+SHARED_CACHE_SECONDS = env.int("LDN_SHARED_CACHE_SECONDS", default=600)
+STALE_WHILE_REVALIDATE_SECONDS = env.int("LDN_STALE_WHILE_REVALIDATE_SECONDS", default=30)
+STALE_IF_ERROR_SECONDS = env.int("LDN_STALE_IF_ERROR_SECONDS", default=24 * 60 * 60)
+# Front-end caches purged when what readers see changes (articles/frontend_cache.py), in the
+# style of Wagtail's WAGTAILFRONTENDCACHE. The addresses readers use (scheme and host), for the
+# purges: by default https:// and each host named in ALLOWED_HOSTS.
+LDN_SITE_URLS = env.list("LDN_SITE_URLS", default=[])
+LDN_FRONTEND_CACHE = {}
+if _varnish_urls := env.list("LDN_VARNISH_URLS", default=[]):
+    LDN_FRONTEND_CACHE["varnish"] = {
+        "BACKEND": "articles.frontend_cache.VarnishBackend",
+        "LOCATION": _varnish_urls,
+        "METHOD": env.str("LDN_VARNISH_PURGE_METHOD", default="PURGE"),
+    }
+if _cloudflare_zone := env.str("LDN_CLOUDFLARE_ZONE_ID", default=""):
+    LDN_FRONTEND_CACHE["cloudflare"] = {
+        "BACKEND": "articles.frontend_cache.CloudflareBackend",
+        "ZONE_ID": _cloudflare_zone,
+        "API_TOKEN": env.str("LDN_CLOUDFLARE_API_TOKEN"),
+        "BASE_URL": env.str(
+            "LDN_CLOUDFLARE_API_URL", default="https://api.cloudflare.com/client/v4"
+        ),
+    }
+LDN_FRONTEND_CACHE_TIMEOUT = env.float("LDN_FRONTEND_CACHE_TIMEOUT_SECONDS", default=2.0)
 # Demand dashboard figures cached until an inquiry, topic or article changes
 # (inquiries/demand.py); like the page cache, only with a cache every process shares.
 DEMAND_CACHE = env.bool("LDN_DEMAND_CACHE", default=bool(REDIS_URL))
@@ -296,6 +362,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler", "stream": sys.stderr}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    # imapclient logs whole IMAP conversations (readers' addresses and words) at DEBUG.
+    "loggers": {"imapclient": {"level": "WARNING"}},
 }
 
 # Rich text ----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.views.static import serve
 from articles import upload_views
 from ldn_portal import staff_home, views
 
+handler403 = views.permission_denied
 handler500 = views.server_error
 
 admin.site.site_header = f"{settings.SITE_NAME} administration"

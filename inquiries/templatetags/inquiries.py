@@ -1,7 +1,8 @@
 from django import template
 from django.conf import settings
 
-from inquiries.forms import AskForm, FeedbackForm
+from articles.cache import cache_no_later_than
+from inquiries.forms import AskForm, FeedbackForm, served_until
 
 register = template.Library()
 
@@ -13,12 +14,16 @@ def ask_form(context, article=None):
     Usage: ``{% load inquiries %}{% ask_form article %}``. It posts to /ask/, which shows any
     errors and the thank-you page.
     """
+    request = context.get("request")
+    if request is not None:
+        # The page carries a token shared by everyone in this time bucket (no CSRF token, no
+        # cookie): caches may keep it only until the bucket ends.
+        cache_no_later_than(request, served_until())
     return {
-        "form": AskForm.for_article(article),
+        "form": AskForm.for_article(article, shared=True),
         "article": article,
         "compact": True,
         "consent_version": settings.INQUIRY_CONSENT_TEXT_VERSION,
-        "csrf_token": context.get("csrf_token"),
     }
 
 

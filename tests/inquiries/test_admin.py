@@ -5,6 +5,7 @@ import io
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.http import StreamingHttpResponse
+from django.urls import reverse
 from django.utils import timezone
 
 from inquiries.models import ArticleRole, Channel, Inquiry, Status
@@ -252,3 +253,23 @@ def test_answered_at_is_set_when_status_becomes_answered():
     inquiry.status = Status.ANSWERED
     inquiry.save()
     assert inquiry.answered_at is not None
+
+
+def test_the_list_opens_on_open_questions_with_their_wait_and_reply_wanted(client, inquiry_staff):
+    new = make_inquiry("New one", reply_wanted=True)
+    make_inquiry("Closed one", status=Status.CLOSED)
+    make_inquiry("Spam one", status=Status.SPAM)
+
+    response = client.get(LIST)
+
+    assert list(response.context["cl"].result_list) == [new]
+    html = response.content.decode().lower()
+    assert "waiting</a>" in html and "reply wanted</a>" in html
+    everything = client.get(LIST, {"answer": "all"}).context["cl"].result_count
+    assert everything == 3
+
+
+def test_the_related_article_is_chosen_with_a_search_field(client, inquiry_staff):
+    inquiry = make_inquiry()
+    html = client.get(reverse("admin:inquiries_inquiry_change", args=[inquiry.pk])).content
+    assert b'class="admin-autocomplete' in html and b'name="related_article"' in html

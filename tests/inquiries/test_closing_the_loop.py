@@ -1,6 +1,7 @@
 """Issue 8: urgent messages, reader feedback, the question -> article loop, review queue."""
 
 import datetime
+import re
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -8,8 +9,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, SearchGap
-from inquiries.models import ArticleFeedback, ArticleRole, Channel, Inquiry, Status
-from inquiries.urgent import URGENT_REPLY_TEXT, is_urgent, urgent_phrases
+from inquiries.models import (
+    ArticleFeedback,
+    ArticleRole,
+    Channel,
+    Inquiry,
+    SavedReply,
+    Status,
+)
+from inquiries.urgent import is_urgent, urgent_phrases
 from tests.factories import make_inquiry, make_live_article, make_staff, make_topic
 
 pytestmark = pytest.mark.django_db
@@ -107,16 +115,21 @@ def test_triage_list_shows_urgent_first_with_a_marker(client, inquiry_staff):
     assert html.index("I have chest pain") < html.index("A newer ordinary question")
 
 
-def test_inquiry_page_offers_the_ready_emergency_reply_with_a_copy_button(client, inquiry_staff):
-    inquiry = make_inquiry("I can't breathe")
+def test_inquiry_page_offers_the_emergency_saved_reply_first(client, inquiry_staff):
+    inquiry = make_inquiry(
+        "I can't breathe", email="ann@example.net", reply_wanted=True, consent_given=True
+    )
 
     html = client.get(reverse("admin:inquiries_inquiry_change", args=[inquiry.pk])).content.decode()
 
-    assert "contact your own doctor or clinician" in URGENT_REPLY_TEXT
-    assert "emergency number" in URGENT_REPLY_TEXT
-    assert 'id="urgent-reply-text"' in html and "data-copy-target" in html
-    assert "inquiries/copy-reply.js" in html
     assert "it mentions: can&#x27;t breathe" in html
+    links = re.findall(r'<a href="\?saved=\d+#reply"[^>]*>Insert “([^”]+)”', html)
+    assert links[0] == "Urgent: emergency guidance"
+    filled = client.get(
+        reverse("admin:inquiries_inquiry_change", args=[inquiry.pk])
+        + f"?saved={SavedReply.objects.first().pk}"
+    ).content.decode()
+    assert "contact your own" in filled and "emergency" in filled
 
 
 @pytest.mark.parametrize("url", ["/ask/", "/ask/thanks/"])

@@ -14,14 +14,15 @@ def test_healthz_reports_ok_when_database_answers(client):
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
     assert "no-cache" in response["Cache-Control"]
 
 
-def run_with_unreachable_database(code):
+def run_with_unreachable_database(code, **environment):
     """Run code in a fresh Django process whose database is a closed port."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:1/nowhere"
+    env.update(environment)
     script = textwrap.dedent(
         """
         import django, os
@@ -76,3 +77,22 @@ def test_pages_needing_the_database_answer_503_with_retry_after_when_it_is_down(
     first_line = result.stdout.splitlines()[0]
     assert first_line == "503 30"
     assert "We will be back in a moment" in result.stdout
+
+
+def test_with_the_database_down_and_no_page_cache_generation_every_page_answers_503(tmp_path):
+    # An empty cache folder: the page cache must start a generation, which reads the database.
+    result = run_with_unreachable_database(
+        """
+        for url in ("/", "/articles/", "/articles/some-article/", "/topics/lupus/", "/ask/"):
+            response = client.get(url)
+            print(url, response.status_code, response.get("Retry-After"))
+        response = client.get("/healthz")
+        print("/healthz", response.status_code, response.json()["cache"])
+        """,
+        LDN_CACHE_DIR=str(tmp_path / "cache"),
+    )
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert all(line.endswith(" 503 30") for line in lines[:5]), lines
+    assert lines[5] == "/healthz 503 ok"

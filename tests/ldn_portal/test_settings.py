@@ -67,4 +67,4 @@ def test_redis_url_switches_cache_to_redis():
         REDIS_URL="redis://127.0.0.1:6379/3",
     )
 
-    assert result.stdout.strip() == "django.core.cache.backends.redis.RedisCache"
+    assert result.stdout.strip() == "ldn_portal.resilient_cache.ResilientRedisCache"

@@ -132,13 +132,15 @@ def test_ask_form_survives_raw_bodies_that_are_not_utf8(client, fast_form, body)
 
 
 @pytest.mark.django_db
-def test_ask_form_refuses_a_post_without_csrf_token(fast_form):
+def test_ask_form_refuses_a_post_from_another_site(fast_form):
     from inquiries.models import Inquiry
 
     client = Client(enforce_csrf_checks=True)
     token = ask_token(client)
 
-    response = client.post("/ask/", {"question": "Hello?", "form_token": token})
+    response = client.post(
+        "/ask/", {"question": "Hello?", "form_token": token}, HTTP_SEC_FETCH_SITE="cross-site"
+    )
 
     assert response.status_code == 403
     assert not Inquiry.objects.exists()

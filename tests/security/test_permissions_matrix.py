@@ -117,14 +117,16 @@ AUTHOR = matrix(
     extra={"publish by GET": NOT_ALLOWED, **WITHOUT_INQUIRIES},
 )
 # Editors may move an article to the trash (the delete page); versions stay.
+# Editors triage questions too (without readers' personal data) and start drafts from them.
 EDITOR = matrix(
     STAFF_BASE
     | ARTICLE_READ
     | {"article add", "article delete", "submit page"}
     | VOCABULARY_ADD
-    | PUBLISHING_PAGES,
+    | PUBLISHING_PAGES
+    | INQUIRY_READ,
     redirects={"submit"} | PUBLISHING,
-    extra={"publish by GET": NOT_ALLOWED, **WITHOUT_INQUIRIES},
+    extra={"publish by GET": NOT_ALLOWED},
 )
 INQUIRY_STAFF = matrix(
     STAFF_BASE | INQUIRY_READ | {"inquiry add", "inquiry delete"}, extra=WITHOUT_ARTICLES

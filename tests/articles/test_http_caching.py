@@ -1,0 +1,110 @@
+"""HTTP caching headers on reader pages: what shared caches and browsers may keep, and 304s."""
+
+import datetime
+import gzip
+import re
+from unittest import mock
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from tests.factories import make_live_article, make_staff
+
+pytestmark = pytest.mark.django_db
+
+READER_URLS = ["/", "/articles/", "/feeds/articles/", "/feeds/articles/atom/", "/sitemap.xml"]
+
+
+@pytest.fixture(autouse=True)
+def page_cache(settings):
+    settings.PAGE_CACHE = True
+
+
+def lifetimes(response):
+    return {k: int(v) for k, v in re.findall(r"([\w-]+)=(\d+)", response["Cache-Control"])}
+
+
+@pytest.mark.parametrize("url", READER_URLS)
+def test_reader_pages_say_public_with_short_lifetimes_and_validators(client, url):
+    make_live_article("Headers")
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Cache-Control"].startswith("public")
+    times = lifetimes(response)
+    assert 0 < times["max-age"] <= 60
+    assert 0 < times["s-maxage"] <= 600
+    assert times["stale-if-error"] > 0
+    assert response.has_header("ETag")
+    assert response.has_header("Last-Modified")
+
+
+def test_if_none_match_gets_a_304_on_a_miss_and_on_a_hit(client):
+    article = make_live_article("Conditional")
+    first = client.get(article.get_absolute_url())
+    etag = first["ETag"]
+    for _ in range(2):
+        again = client.get(article.get_absolute_url(), HTTP_IF_NONE_MATCH=etag)
+        assert again.status_code == 304
+        assert again.content == b""
+        assert again["ETag"] == etag
+    assert client.get(article.get_absolute_url(), HTTP_IF_NONE_MATCH='"other"').status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/feeds/articles/", "/sitemap.xml", "/"])
+def test_if_modified_since_gets_a_304_until_something_changes(client, url):
+    make_live_article("First")
+    modified = client.get(url)["Last-Modified"]
+    assert client.get(url, HTTP_IF_MODIFIED_SINCE=modified).status_code == 304
+    # HTTP dates count whole seconds: a change in the same second is told by the ETag.
+    moment = timezone.now() + datetime.timedelta(seconds=2)
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        make_live_article("Second")
+        changed = client.get(url, HTTP_IF_MODIFIED_SINCE=modified)
+    assert changed.status_code == 200
+    assert b"second" in changed.content.lower()
+
+
+def test_a_publish_changes_the_etag(client):
+    article = make_live_article("Before")
+    etag = client.get(article.get_absolute_url())["ETag"]
+    article.title = "After"
+    article.save()
+    article.publish(article.save_version(change_note="Retitled"))
+    response = client.get(article.get_absolute_url(), HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200
+    assert b"After" in response.content
+
+
+def test_staff_pages_and_reader_pages_seen_by_staff_are_private_no_store(client):
+    article = make_live_article("Staff view")
+    client.force_login(make_staff("editor"))
+    for url in ("/admin/", article.get_absolute_url()):
+        cache_control = client.get(url)["Cache-Control"]
+        assert "private" in cache_control and "no-store" in cache_control
+
+
+def test_not_found_and_form_pages_are_never_stored(client):
+    for url in ("/articles/no-such-article/", "/ask/", "/healthz"):
+        assert "no-store" in client.get(url)["Cache-Control"], url
+
+
+def test_search_results_are_not_kept_by_shared_caches(client):
+    make_live_article("Lupus and sleep")
+    response = client.get("/articles/?q=lupus")
+    assert response["Cache-Control"].startswith("public")
+    assert lifetimes(response)["s-maxage"] == 0
+
+
+def test_pages_are_compressed_with_random_padding_against_breach():
+    article = make_live_article("Compressed", body="<p>" + "Lupus and fatigue. " * 300 + "</p>")
+    reader = Client(HTTP_ACCEPT_ENCODING="gzip, br")
+    first = reader.get(article.get_absolute_url())
+    second = reader.get(article.get_absolute_url())
+    assert first["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in first["Vary"]
+    plain = gzip.decompress(first.content)
+    assert gzip.decompress(second.content) == plain
+    assert len(first.content) < len(plain) / 2
+    # Django's BREACH mitigation: a random-length file name in every gzip header.
+    assert first.content != second.content or len(first.content) != len(second.content)

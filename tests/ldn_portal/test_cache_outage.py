@@ -1,0 +1,186 @@
+"""Redis is an accelerator, never a dependency (issue 18): a private redis-server is killed or
+hung under the page cache, the rate limit and the clearing after a save."""
+
+import time
+from unittest import mock
+
+import pytest
+from django.core.cache import caches
+from django.test import Client
+
+from inquiries.models import Inquiry
+from tests.factories import make_live_article
+from tests.servers import RedisServer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def redis_server():
+    server = RedisServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_cache(settings, redis_server):
+    backend = {
+        "BACKEND": "ldn_portal.resilient_cache.ResilientRedisCache",
+        "LOCATION": redis_server.url,
+        "OPTIONS": {"socket_timeout": 0.25, "socket_connect_timeout": 0.25},
+    }
+    settings.CACHES = {
+        "default": backend,
+        "ratelimit": {**backend, "OPTIONS": {**backend["OPTIONS"], "LOCAL_FALLBACK": True}},
+    }
+    settings.RATELIMIT_USE_CACHE = "ratelimit"
+    settings.PAGE_CACHE = True
+    settings.INQUIRY_MIN_FILL_SECONDS = 0
+    settings.INQUIRY_NOTIFY_EMAIL = ""
+    yield caches["default"]
+
+
+def form_token(html):
+    import re
+
+    return re.search(r'name="form_token" value="([^"]+)"', html).group(1)
+
+
+def test_with_redis_killed_pages_forms_and_healthz_keep_working(redis_server, redis_cache):
+    client = Client()
+    article = make_live_article("Still readable")
+    url = article.get_absolute_url()
+    client.get(url)
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    assert client.get("/healthz").json()["cache"] == "ok"
+
+    redis_server.kill()
+
+    page = client.get(url)
+    assert page.status_code == 200
+    assert b"Still readable" in page.content
+    assert client.get("/").status_code == 200
+    assert client.get("/admin/login/").status_code == 200
+    health = client.get("/healthz")
+    assert health.status_code == 200
+    assert health.json() == {"status": "ok", "database": "ok", "cache": "unavailable"}
+    token = form_token(page.content.decode())
+    asked = client.post("/ask/", {"question": "Asked during the outage", "form_token": token})
+    assert asked.status_code == 302
+    assert Inquiry.objects.filter(question="Asked during the outage").count() == 1
+    # Saves clear the cache through signals: they must not fail either.
+    article.title = "Changed during the outage"
+    article.save()
+    article.publish(article.save_version(change_note="Outage edit"))
+    assert b"Changed during the outage" in client.get(url).content
+
+
+def test_the_rate_limit_counts_per_process_while_redis_is_down(redis_server, redis_cache, settings):
+    settings.INQUIRY_RATE_LIMIT = "2/h"
+    client = Client()
+    redis_server.kill()
+    answers = []
+    for number in range(3):
+        token = form_token(client.get("/ask/").content.decode())
+        answers.append(client.post("/ask/", {"question": f"Q{number}", "form_token": token}))
+    assert [a.status_code for a in answers] == [302, 302, 429]
+
+
+def test_a_hung_redis_is_asked_at_most_once_a_second_not_on_every_request(
+    redis_server, redis_cache
+):
+    from ldn_portal.resilient_cache import RETRY_AFTER
+
+    client = Client()
+    article = make_live_article("Hung cache")
+    client.get(article.get_absolute_url())
+    connections = redis_cache._cache
+    redis_server.pause()
+    try:
+        with mock.patch.object(connections, "get_client", wraps=connections.get_client) as asked:
+            started = time.monotonic()
+            for _ in range(20):
+                assert client.get(article.get_absolute_url()).status_code == 200
+            elapsed = time.monotonic() - started
+    finally:
+        redis_server.resume()
+    # Each try waits one short timeout; between tries the cache is skipped.
+    assert asked.call_count <= elapsed / RETRY_AFTER + 2
+
+
+def test_a_page_cleared_while_redis_hung_is_not_served_when_it_returns(redis_server, redis_cache):
+    client = Client()
+    article = make_live_article("Before the outage")
+    url = article.get_absolute_url()
+    client.get(url)
+    assert client.get(url)["X-Page-Cache"] == "hit"
+
+    redis_server.pause()
+    try:
+        article.title = "Published during the outage"
+        article.save()
+        article.publish(article.save_version(change_note="During"))
+        assert b"Published during the outage" in client.get(url).content
+    finally:
+        redis_server.resume()
+
+    # The old generation and page are still in Redis; the failed clear is sent again first.
+    time.sleep(1.1)
+    page = client.get(url)
+    assert b'<h1 id="article-title">Published during the outage</h1>' in page.content
+
+
+def test_another_process_that_saw_no_failure_gets_the_new_page_once_the_clear_is_retried(
+    redis_server, redis_cache, settings
+):
+    from ldn_portal.resilient_cache import ResilientRedisCache
+
+    article = make_live_article("Old text")
+    url = article.get_absolute_url()
+    Client().get(url)
+    other_process = ResilientRedisCache(redis_server.url, settings.CACHES["default"])
+    assert other_process.get("pagecache:state") is not None
+
+    redis_server.pause()
+    try:
+        article.title = "New text"
+        article.save()
+        article.publish(article.save_version(change_note="During"))
+    finally:
+        redis_server.resume()
+
+    # This process's timer sends the failed delete again within a second or two.
+    deadline = time.monotonic() + 3
+    while other_process.get("pagecache:state") is not None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert other_process.get("pagecache:state") is None
+
+
+def test_the_one_box_file_cache_serves_pages_and_survives_an_unwritable_folder(settings, tmp_path):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "ldn_portal.resilient_cache.ResilientFileBasedCache",
+            "LOCATION": str(tmp_path / "cache"),
+        }
+    }
+    settings.PAGE_CACHE = True
+    article = make_live_article("From files")
+    client = Client()
+    assert client.get(article.get_absolute_url())["X-Page-Cache"] == "miss"
+    assert client.get(article.get_absolute_url())["X-Page-Cache"] == "hit"
+    # A deleted generation (what another worker's publish does) is seen by the next request.
+    caches["default"].delete("pagecache:state")
+    assert client.get(article.get_absolute_url())["X-Page-Cache"] == "miss"
+
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder should be")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "ldn_portal.resilient_cache.ResilientFileBasedCache",
+            "LOCATION": str(blocked / "cache"),
+        }
+    }
+    response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    assert b"From files" in response.content
