@@ -32,7 +32,9 @@ def panels_for(request):
 
 @admin.site.admin_view
 def index(request):
-    return admin.site.index(request, extra_context={"panels": panels_for(request)})
+    return admin.site.index(
+        request, extra_context={"title": "Staff home", "panels": panels_for(request)}
+    )
 
 
 def _when(moment):

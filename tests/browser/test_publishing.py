@@ -328,3 +328,21 @@ def test_slug_change_on_a_live_article_keeps_the_old_address_working(live_server
     assert wide.url == f"{base}/articles/sun-protection-lupus/"
     expect(wide.locator("h1")).to_have_text("Sun protection")
     shot(wide, "reader-after-slug-change")
+
+
+def test_editor_starts_from_the_staff_home_and_opens_an_article_awaiting_review(live_server, wide):
+    editor = make_staff("edith", "Editors")
+    writer = make_staff("wren", "Authors")
+    submitted = make_article("Fatigue and pacing", by=writer)
+    submitted.submit_for_review(by=writer)
+    make_article("Edith's own draft", by=editor)
+    log_in(wide, live_server.url, "edith")
+
+    wide.goto(live_server.url + "/admin/")
+    review = wide.locator(".staff-panel", has_text="Awaiting review")
+    expect(review).to_contain_text("Fatigue and pacing")
+    expect(wide.locator(".staff-panel", has_text="My drafts")).to_contain_text("Edith's own draft")
+    assert horizontal_overflow(wide) <= 0
+    shot(wide, "staff-home-editor")
+    review.get_by_role("link", name="Fatigue and pacing").click()
+    expect(wide.locator("#content h2", has_text="Fatigue and pacing")).to_have_count(1)
