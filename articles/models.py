@@ -13,11 +13,13 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import FilteredRelation, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.html import strip_tags
 
 from articles import search
@@ -1310,30 +1312,43 @@ SEARCH_GAP_MAX_LENGTH = 100
 
 
 def normalize_query(q):
-    """A search as counted: lowercase, whitespace collapsed, trimmed, at most 100 characters."""
-    return " ".join(str(q).lower().split())[:SEARCH_GAP_MAX_LENGTH].strip()
+    """A search as counted: the words the search used (lowercase, no punctuation, so no
+    address or link survives), single spaces, at most 100 characters."""
+    return " ".join(search.search_terms(str(q)))[:SEARCH_GAP_MAX_LENGTH].strip()
 
 
 class SearchGapQuerySet(models.QuerySet):
-    def record(self, q, day=None):
-        """Count one search for `q` that found nothing today. Nothing about the reader is kept."""
+    def record(self, q, client="", day=None):
+        """Count one search for `q` that found nothing today, once per client address a day.
+
+        Anyone can search, so what reaches the staff dashboard is bounded: a client counts
+        once per query and day (a keyed hash in the cache, for a day; nothing about the
+        reader is stored), and at most settings.SEARCH_GAP_DAILY_LIMIT different queries are
+        counted a day. `top` shows only queries counted at least SEARCH_GAP_MIN_SEARCHES times.
+        """
         query = normalize_query(q)
         if not query:
             return
         day = day or timezone.localdate()
+        seen = salted_hmac("articles.search_gap", f"{day}|{client}|{query}").hexdigest()
+        if not cache.add(f"search-gap:{seen}", 1, timeout=60 * 60 * 24):
+            return
         with transaction.atomic():
             updated = self.filter(query=query, day=day).update(count=models.F("count") + 1)
-            if not updated:
-                _, created = self.get_or_create(query=query, day=day, defaults={"count": 1})
-                if not created:
-                    self.filter(query=query, day=day).update(count=models.F("count") + 1)
+            if updated or self.filter(day=day).count() >= settings.SEARCH_GAP_DAILY_LIMIT:
+                return
+            _, created = self.get_or_create(query=query, day=day, defaults={"count": 1})
+            if not created:
+                self.filter(query=query, day=day).update(count=models.F("count") + 1)
 
     def top(self, start_day, end_day, limit=20):
-        """The most frequent zero-result queries between two days (both included)."""
+        """The most frequent zero-result queries between two days (both included), among
+        those counted at least SEARCH_GAP_MIN_SEARCHES times."""
         return list(
             self.filter(day__gte=start_day, day__lte=end_day)
             .values("query")
             .annotate(searches=models.Sum("count"), days=models.Count("day"))
+            .filter(searches__gte=settings.SEARCH_GAP_MIN_SEARCHES)
             .order_by("-searches", "query")[:limit]
         )
 

@@ -4,7 +4,7 @@ Everything staff write in a rich-text field passes through `clean_html` on save,
 editor, the reader pages and the exports only ever see sanitized markup.
 """
 
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import nh3
 from django.conf import settings
@@ -28,7 +28,12 @@ URL_SCHEMES = {"http", "https", "mailto"}
 
 def _is_own_media(url):
     parts = urlsplit(url)
-    return not parts.scheme and not parts.netloc and parts.path.startswith(settings.MEDIA_URL)
+    if parts.scheme or parts.netloc:
+        return False
+    path = unquote(parts.path)
+    # "/media/../admin/…" starts like our media but points anywhere on the site.
+    segments = path.replace("\\", "/").split("/")
+    return path.startswith(settings.MEDIA_URL) and not {".", ".."} & set(segments)
 
 
 def _filter_attribute(tag, attribute, value):

@@ -9,6 +9,8 @@ from articles.models import Article, Author, Topic
 class ArticleSitemap(Sitemap):
     changefreq = "monthly"
     priority = 0.8
+    # Pages of the articles section (sitemap-articles.xml?p=N): small enough to render fast.
+    limit = 2000
 
     def items(self):
         return (
@@ -21,6 +23,10 @@ class ArticleSitemap(Sitemap):
 
     def lastmod(self, item):
         return item.live_version.live_from
+
+    def get_latest_lastmod(self):
+        # For the sitemap index: one aggregate, not a walk over every article.
+        return self.items().aggregate(latest=Max("last_published_at"))["latest"]
 
 
 class _WithLiveArticles(Sitemap):

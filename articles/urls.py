@@ -1,9 +1,7 @@
-from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from articles import feeds, views
+from articles import feeds, sitemap_views, views
 from articles.cache import reader_page_cache
-from articles.sitemaps import SITEMAPS
 
 app_name = "articles"
 
@@ -23,6 +21,11 @@ urlpatterns = [
         reader_page_cache(feeds.LatestArticlesAtomFeed()),
         name="feed-atom",
     ),
-    path("sitemap.xml", reader_page_cache(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", reader_page_cache(sitemap_views.index), name="sitemap"),
+    path(
+        "sitemap-<slug:section>.xml",
+        reader_page_cache(sitemap_views.section),
+        name="sitemap-section",
+    ),
     path("robots.txt", views.robots_txt, name="robots"),
 ]

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView, TemplateView
 
 from articles.models import Article, ArticleVersion, Author, SearchGap, Topic
+from ldn_portal.security import client_ip_address
 
 PAGE_SIZE = 20
 HOME_FEATURED = 3
@@ -76,7 +77,7 @@ class ArticleListView(ListView):
             context["suggested_topics"] = topics_to_suggest()
             if context["page_obj"].number == 1:
                 # A content-gap signal for the demand dashboard; only the words are counted.
-                SearchGap.objects.record(self.query)
+                SearchGap.objects.record(self.query, client=client_ip_address(self.request))
         return context
 
 

@@ -1,11 +1,15 @@
 import csv
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models.constants import LOOKUP_SEP
 from django.http import (
     HttpResponseBadRequest,
     HttpResponseRedirect,
@@ -26,7 +30,13 @@ from articles.search import suggest
 from inquiries import demand
 from inquiries.forms import AddTopicForm, LinkArticleForm, ReaderDataForm, ReplyForm
 from inquiries.mail import ReplyNotAllowed, deliver, send_reply
-from inquiries.models import ArticleSuggestion, DemandReport, Inquiry, SavedReply
+from inquiries.models import (
+    PERSONAL_FIELDS,
+    ArticleSuggestion,
+    DemandReport,
+    Inquiry,
+    SavedReply,
+)
 from inquiries.urgent import urgent_phrases
 
 PERSONAL_DATA_PERMISSION = "inquiries.view_personal_data"
@@ -37,6 +47,55 @@ ESTIMATE_ABOVE_ROWS = 100_000
 
 def can_see_personal_data(user):
     return user.has_perm(PERSONAL_DATA_PERMISSION)
+
+
+def page_context(model_admin, request, title, **extra):
+    """The context of an admin page of ours: the admin's own, the title, the model's options."""
+    return {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "opts": model_admin.opts,
+        **extra,
+    }
+
+
+def touches_personal_data(model, path):
+    """True when a lookup, search field, filter or ordering `path` on `model` reads a reader's
+    name, e-mail or address hash, directly or through relations (topics__inquiries__email)."""
+    for part in path.lstrip("^=@-").split(LOOKUP_SEP):
+        if issubclass(model, Inquiry) and part in PERSONAL_FIELDS:
+            return True
+        try:
+            field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return False
+        if not field.is_relation:
+            return False
+        model = field.related_model
+    return False
+
+
+# Regular expressions go to the database as written: a bad one is a database error, and any
+# one answers questions no filter on the page asks. No page of the admin offers them.
+REFUSED_LOOKUPS = ("regex", "iregex")
+
+
+class InquiryChangeList(ChangeList):
+    """The triage list (and its CSV export): for staff without the personal-data permission,
+    the only URL parameters are the ones the page itself makes."""
+
+    def get_filters(self, request):
+        filters = super().get_filters(request)
+        if not can_see_personal_data(request.user):
+            # What the list filters and the date drill-down did not take would go straight into
+            # queryset.filter(): a yes/no oracle on any field. Only the links the admin itself
+            # builds (InquiryAdmin.url_lookups) may.
+            remaining = filters[2]
+            hierarchy = {f"{self.date_hierarchy}__gte", f"{self.date_hierarchy}__lt"}
+            for key in remaining:
+                if key not in hierarchy and key not in self.model_admin.url_lookups:
+                    raise DisallowedModelAdminLookup(key)
+        return filters
 
 
 class EstimatedCountPaginator(Paginator):
@@ -185,7 +244,11 @@ class InquiryAdmin(admin.ModelAdmin):
     autocomplete_fields = ["related_article"]
     list_select_related = ["assigned_to"]
     date_hierarchy = "received_at"
-    search_fields = ["question", "staff_notes"]
+    # Name and e-mail only for staff with the personal-data permission (get_search_fields).
+    search_fields = ["question", "staff_notes", "name", "email"]
+    # URL lookups that other admin pages link to besides the filters (the article page's
+    # "Prompted by N inquiries"); InquiryChangeList refuses any other.
+    url_lookups = {"related_article__id__exact", "related_article_role__exact"}
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     list_per_page = 50
@@ -238,10 +301,40 @@ class InquiryAdmin(admin.ModelAdmin):
             return []
         return ["name", "email"]
 
-    def get_search_fields(self, request):
+    # Every way the list reads the data (URL lookups, search, filters, ordering, and so the
+    # CSV export and autocomplete, which use the same) leaves out the personal fields for
+    # staff without the permission.
+    def _without_personal_data(self, request, paths):
         if can_see_personal_data(request.user):
-            return [*self.search_fields, "name", "email"]
-        return self.search_fields
+            return list(paths)
+        return [
+            path
+            for path in paths
+            if not touches_personal_data(
+                self.model, path[0] if isinstance(path, (list, tuple)) else str(path)
+            )
+        ]
+
+    def get_search_fields(self, request):
+        return self._without_personal_data(request, self.search_fields)
+
+    def get_list_filter(self, request):
+        return self._without_personal_data(request, super().get_list_filter(request))
+
+    def get_sortable_by(self, request):
+        return self._without_personal_data(request, super().get_sortable_by(request))
+
+    def get_changelist(self, request, **kwargs):
+        return InquiryChangeList
+
+    def lookup_allowed(self, lookup, value, request=None):
+        if lookup.rsplit(LOOKUP_SEP, 1)[-1] in REFUSED_LOOKUPS:
+            return False
+        if touches_personal_data(self.model, lookup) and not (
+            request is not None and can_see_personal_data(request.user)
+        ):
+            return False
+        return super().lookup_allowed(lookup, value, request)
 
     def get_changeform_initial_data(self, request):
         # Staff log questions that came by e-mail, phone or at events; web ones log themselves.
@@ -429,17 +522,17 @@ class InquiryAdmin(admin.ModelAdmin):
         self.message_user(request, f"{count} {noun} {what}.", messages.SUCCESS)
 
     def _intermediate(self, request, queryset, form, action, title):
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "opts": self.model._meta,
-            "form": form,
-            "action": action,
-            "inquiries": queryset[:50],
-            "count": queryset.count(),
-            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-            "select_across": request.POST.get("select_across", "0"),
-        }
+        context = page_context(
+            self,
+            request,
+            title,
+            form=form,
+            action=action,
+            inquiries=queryset[:50],
+            count=queryset.count(),
+            selected=request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            select_across=request.POST.get("select_across", "0"),
+        )
         return TemplateResponse(request, "admin/inquiries/inquiry/bulk_action.html", context)
 
     # CSV export and dashboard --------------------------------------------------------------
@@ -476,6 +569,8 @@ class InquiryAdmin(admin.ModelAdmin):
             changelist = self.get_changelist_instance(request)
         except IncorrectLookupParameters:
             return HttpResponseBadRequest("These filters are not valid. Go back and try again.")
+        except DisallowedModelAdminLookup as refused:
+            return self._refused_filter(request, refused)
         queryset = (
             changelist.get_queryset(request)
             .select_related("assigned_to", "related_article", "source_article")
@@ -563,9 +658,10 @@ class InquiryAdmin(admin.ModelAdmin):
     def get_changelist_instance(self, request):
         try:
             return super().get_changelist_instance(request)
-        except OverflowError as error:
-            # Django's date drill-down (?received_at__year=) catches ValueError but not a
-            # year too large for a date; treat it as any other unusable filter (no 500).
+        except (OverflowError, ValueError) as error:
+            # Django's date drill-down (?received_at__year=) checks the date it starts from but
+            # not the end of its period (year 9999 ends in year 10000); treat it as any other
+            # unusable filter (no 500).
             raise IncorrectLookupParameters(error) from error
 
     def changelist_view(self, request, extra_context=None):
@@ -577,7 +673,24 @@ class InquiryAdmin(admin.ModelAdmin):
             if can_see_personal_data(request.user) and self.has_change_permission(request)
             else "",
         }
-        return super().changelist_view(request, extra_context)
+        try:
+            return super().changelist_view(request, extra_context)
+        except DisallowedModelAdminLookup as refused:
+            return self._refused_filter(request, refused)
+
+    def _refused_filter(self, request, refused):
+        """A 400 that says which parameter the list does not accept, and what to do."""
+        parameter = str(refused).removeprefix("Filtering by ").removesuffix(" not allowed")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "This list cannot be filtered that way",
+            "opts": self.model._meta,
+            "parameter": parameter,
+            "changelist_url": reverse("admin:inquiries_inquiry_changelist"),
+        }
+        return TemplateResponse(
+            request, "admin/inquiries/inquiry/refused_filter.html", context, status=400
+        )
 
 
 @admin.register(SavedReply)
@@ -615,7 +728,7 @@ class StartDraftForm(forms.Form):
         queryset=Inquiry.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         help_text="The questions the article should answer. They are linked as having "
-        "prompted it and listed in its editor's note.",
+        "prompted it and named by number in its editor's note.",
         error_messages={"required": "Choose at least one question."},
     )
 
@@ -660,15 +773,15 @@ class DemandDashboardAdmin(admin.ModelAdmin):
         """Articles due or overdue for review, the most asked-about first."""
         if not request.user.has_perm("articles.view_article"):
             raise PermissionDenied("The review queue needs the permission “Can view article”.")
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Review queue, ranked by demand",
-            "opts": self.opts,
-            "articles": demand.review_queue(),
-            "due_within": demand.REVIEW_DUE_WITHIN_DAYS,
-            "demand_days": demand.REVIEW_DEMAND_DAYS,
-            "today": timezone.localdate(),
-        }
+        context = page_context(
+            self,
+            request,
+            "Review queue, ranked by demand",
+            articles=demand.review_queue(),
+            due_within=demand.REVIEW_DUE_WITHIN_DAYS,
+            demand_days=demand.REVIEW_DEMAND_DAYS,
+            today=timezone.localdate(),
+        )
         return TemplateResponse(request, "admin/inquiries/review_queue.html", context)
 
     def start_draft_view(self, request, topic_id):
@@ -695,30 +808,39 @@ class DemandDashboardAdmin(admin.ModelAdmin):
             count = form.cleaned_data["inquiries"].count()
             messages.success(
                 request,
-                f"Draft started from {count} question(s). They are listed in the editor's note.",
+                f"Draft started from {count} question(s), listed under “Prompted by”.",
             )
             return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Start a draft on “{topic.name}”",
-            "opts": self.opts,
-            "topic": topic,
-            "form": form,
-            "questions": candidates,
-        }
+        context = page_context(
+            self,
+            request,
+            f"Start a draft on “{topic.name}”",
+            topic=topic,
+            form=form,
+            questions=candidates,
+        )
         return TemplateResponse(request, "admin/inquiries/start_draft.html", context)
 
     def changelist_view(self, request, extra_context=None):
         if not self.has_view_permission(request):
             raise PermissionDenied("The demand dashboard needs the permission “Can view inquiry”.")
         period, error = demand.period_from_params(request.GET)
-        context = {
-            **self.admin_site.each_context(request),
-            **demand.dashboard(period),
-            "title": "Demand dashboard",
-            "opts": self.opts,
-            "period_error": error,
-            "period_choices": demand.PERIOD_CHOICES,
-            "inquiry_list_url": reverse("admin:inquiries_inquiry_changelist"),
-        }
+        context = page_context(
+            self,
+            request,
+            "Demand dashboard",
+            **demand.dashboard(period, refresh="refresh" in request.GET),
+            period_error=error,
+            period_choices=demand.PERIOD_CHOICES,
+            cache_minutes=settings.DEMAND_CACHE_SECONDS // 60 if settings.DEMAND_CACHE else None,
+            refresh_query=_refresh_query(request.GET),
+            inquiry_list_url=reverse("admin:inquiries_inquiry_changelist"),
+        )
         return TemplateResponse(request, "admin/inquiries/demand.html", context)
+
+
+def _refresh_query(params):
+    """The page's own query string with refresh=1: a link that counts this period again."""
+    query = params.copy()
+    query["refresh"] = "1"
+    return query.urlencode()

@@ -1,52 +1,47 @@
 """Figures for the demand dashboard: which topics readers ask about, and what articles changed.
 
-The counts come from the demand summary (inquiries/summary.py): per-day tables kept exact by
-every write, so a year of a million questions is a few thousand rows to add up. Every figure is
-a fixed number of queries whatever the data (no query per article or topic); Python only loops
-over topics, months, articles and waiting-time bands. Spam never counts as demand.
+Every figure is a plain aggregate query over the inquiries and their topic links, so it equals a
+direct count whatever wrote the rows (the admin, the ORM, raw SQL, an import). Each figure is a
+fixed number of queries whatever the data (no query per article or topic). Spam never counts as
+demand.
 
-The computed figures are also cached (when the cache is shared by every app process,
-settings.DEMAND_CACHE) under a *generation* that every write to an inquiry, its topics, a
-topic or an article replaces (`invalidate`, connected in inquiries.apps), and that also
-expires when an article's "rate after" would change with the passing days or an article goes
-live or expires.
+With a cache every app process shares (settings.DEMAND_CACHE), the figures of a period are kept
+for settings.DEMAND_CACHE_SECONDS; the page says when they were counted and links to a recount.
 """
 
 import datetime
-import uuid
-from collections import defaultdict
+import logging
+from bisect import bisect_right
+from collections import Counter
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db import connection
+from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from articles.models import Article, SearchGap, Topic
-from inquiries import summary
-from inquiries.models import ArticleRole, Inquiry, Status
+from inquiries.models import OPEN_STATUSES, ArticleRole, Inquiry, Status
+
+logger = logging.getLogger(__name__)
 
 PERIOD_CHOICES = (30, 90, 365)
 DEFAULT_DAYS = 90
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
 # Articles' before/after comparison: this many days on each side of going live.
 RATE_WINDOW_DAYS = 90
+YEAR = datetime.timedelta(days=365)
 # Review queue: articles due for review within this many days (or overdue), ranked by the
 # questions on their topics over the last REVIEW_DEMAND_DAYS.
 REVIEW_DUE_WITHIN_DAYS = 30
 REVIEW_DEMAND_DAYS = 90
 CHART_TOPICS = 6
-# Okabe-Ito colours (safe for colour blindness) with a dash pattern each, so lines differ
-# without colour too.
-CHART_STYLES = [
-    ("#0072b2", ""),
-    ("#d55e00", "8 4"),
-    ("#009e73", "2 4"),
-    ("#cc79a7", "10 4 2 4"),
-    ("#8a6d00", "4 4"),
-    ("#56b4e9", "14 4"),
-]
+# Okabe-Ito colours (safe for colour blindness); after every colour, the same colours again
+# with a dash pattern, so lines differ without colour too.
+CHART_COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#8a6d00", "#56b4e9"]
+CHART_DASHES = ["", "8 4", "2 4"]
 
 
 @dataclass(frozen=True)
@@ -113,23 +108,97 @@ def _days_back(days, end):
     return Period(end - datetime.timedelta(days=days), end, days)
 
 
-def topic_demand(period, totals=None):
-    """Per topic: inquiries in the period, in the previous one, share of all, and the change.
+def _links():
+    """Inquiry–topic links of inquiries that are not spam."""
+    return Inquiry.topics.through.objects.exclude(inquiry__status=Status.SPAM)
 
-    Returns (rows, total, untriaged); `totals` is summary.totals() for the period if known.
+
+# In daily_counts, besides topic ids: every inquiry, and those without a topic yet.
+ALL, UNTAGGED = -1, 0
+# PostgreSQL: daily_counts() as a materialized view, refreshed concurrently by
+# `manage.py refresh_demand_counts` (cron); it answers the days before the day of its refresh.
+DAY_VIEW_SQL = (
+    """CREATE MATERIALIZED VIEW inquiries_demand_day AS
+    SELECT day, CASE WHEN GROUPING(topic) = 1 THEN -1 ELSE COALESCE(topic, 0) END AS topic_id,
+        COUNT(DISTINCT id) AS inquiries, now() AS counted_at, %(zone)s::text AS time_zone
+    FROM (
+        SELECT (i.received_at AT TIME ZONE %(zone)s)::date AS day, i.id, l.topic_id AS topic
+        FROM inquiries_inquiry i LEFT JOIN inquiries_inquiry_topics l ON l.inquiry_id = i.id
+        WHERE i.status <> 'spam'
+    ) AS counted
+    GROUP BY GROUPING SETS ((day, topic), (day))""",
+    "CREATE UNIQUE INDEX inquiries_demand_day_key ON inquiries_demand_day (day, topic_id)",
+)
+
+
+def view_counted_at():
+    """When the day view was last refreshed, or None if it cannot be used here (SQLite, never
+    filled, counted in another time zone)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT counted_at, time_zone FROM inquiries_demand_day LIMIT 1")
+        row = cursor.fetchone()
+    return row[0] if row and row[1] == settings.TIME_ZONE else None
+
+
+def daily_counts(start, end, counted_at):
+    """Counter {(topic id, ALL or UNTAGGED, day): inquiries (not spam) received that day} for
+    the days in [start, end) (settings.TIME_ZONE; periods start and end at midnight): from the
+    day view (refreshed at `counted_at`, or None) for the days it answers, the rest counted
+    directly in two queries."""
+    counts = Counter()
+    if counted_at is not None and start < _day_start(timezone.localdate(counted_at)):
+        cut = min(_day_start(timezone.localdate(counted_at)), end)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT topic_id, day, inquiries FROM inquiries_demand_day "
+                "WHERE day >= %s AND day < %s",
+                [timezone.localdate(start), timezone.localdate(cut)],
+            )
+            counts.update({(topic, day): n for topic, day, n in cursor.fetchall()})
+        start = cut
+    if start >= end:
+        return counts
+    received = {"inquiry__received_at__gte": start, "inquiry__received_at__lt": end}
+    for row in (
+        _links()
+        .filter(**received)
+        .values("topic_id", day=TruncDate("inquiry__received_at"))
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        counts[(row["topic_id"], row["day"])] = row["n"]
+    has_topic = Inquiry.topics.through.objects.filter(inquiry_id=OuterRef("pk"))
+    for row in (
+        Inquiry.objects.not_spam()
+        .received_between(start, end)
+        .values(day=TruncDate("received_at"))
+        .annotate(n=Count("pk"), untagged=Count("pk", filter=~Exists(has_topic)))
+        .order_by()
+    ):
+        counts[(ALL, row["day"])], counts[(UNTAGGED, row["day"])] = row["n"], row["untagged"]
+    return counts
+
+
+def topic_demand(period, days):
+    """Per topic: inquiries in the period, in the previous one, share of all, and the change;
+    with the period's total and untagged inquiries. `days` is daily_counts() over both periods.
     """
-    previous = period.previous
-    current, before = summary.topic_counts(
-        (period.start, period.end), (previous.start, previous.end)
-    )
-    totals = totals or summary.totals(period.start, period.end)
-    total = totals["total"]
+    first, previous_first = period.first_day, period.previous.first_day
+    current, before = Counter(), Counter()
+    for (topic_id, day), n in days.items():
+        if day >= first:
+            current[topic_id] += n
+        elif day >= previous_first:
+            before[topic_id] += n
+    total, untagged = current.pop(ALL, 0), current.pop(UNTAGGED, 0)
     # Most asked first, then by name in the database's own order (as the list always was).
-    names = Topic.objects.filter(pk__in=current.keys() | before.keys()).order_by("name")
-    ranked = sorted(names.values_list("pk", "name"), key=lambda topic: -current.get(topic[0], 0))
+    topic_ids = (current.keys() | before.keys()) - {ALL, UNTAGGED}
+    names = Topic.objects.filter(pk__in=topic_ids).order_by("name")
     result = []
-    for topic_id, name in ranked:
-        count, earlier = current.get(topic_id, 0), before.get(topic_id, 0)
+    for topic_id, name in sorted(names.values_list("pk", "name"), key=lambda t: -current[t[0]]):
+        count, earlier = current[topic_id], before[topic_id]
         change = count - earlier
         result.append(
             {
@@ -142,29 +211,104 @@ def topic_demand(period, totals=None):
                 "change_percent": round(100 * change / earlier) if earlier else None,
             }
         )
-    return result, total, totals["untriaged"]
+    return result, total, untagged
 
 
-def _month_starts(start, end):
-    month = timezone.localtime(start).date().replace(day=1)
-    last = timezone.localtime(end - datetime.timedelta(microseconds=1)).date()
-    months = []
-    while month <= last:
-        months.append(month)
-        month = (month + datetime.timedelta(days=32)).replace(day=1)
-    return months
+# The trend follows the period: per day up to this many days, per week up to TREND_WEEKS_UP_TO,
+# per month beyond.
+TREND_DAYS_UP_TO = 45
+TREND_WEEKS_UP_TO = 200
 
 
-def monthly_trend(period, topic_ids):
-    """Inquiries per month for each of `topic_ids`, over the period (at least 12 months)."""
-    start = min(period.start, period.end - datetime.timedelta(days=365))
-    months = _month_starts(start, period.end)
-    counts = summary.monthly_counts(_day_start(months[0]), period.end, topic_ids)
-    return months, {pk: [counts.get((pk, m), 0) for m in months] for pk in topic_ids}
+@dataclass(frozen=True)
+class Bucket:
+    """One point of the trend: the days from `start` to `end` (excluded)."""
+
+    start: datetime.date
+    end: datetime.date
+    unit: str  # "day", "week" or "month"
+    # The bucket reaches past the period (the current week or month, not over yet; or one
+    # that began before the period): its count covers only the days inside the period.
+    partial: bool
+
+    @property
+    def label(self):
+        if self.unit == "day":
+            return self.start.strftime("%-d %b")
+        if self.unit == "week":
+            return self.start.strftime("%-d %b")
+        return self.start.strftime("%b %y")
+
+    @property
+    def long_label(self):
+        if self.unit == "day":
+            text = self.start.strftime("%A %-d %B %Y")
+        elif self.unit == "week":
+            text = "Week of " + self.start.strftime("%-d %B %Y")
+        else:
+            text = self.start.strftime("%B %Y")
+        return text + (" (part of it)" if self.partial else "")
 
 
-def trend_chart(months, series, width=720, height=300):
-    """Coordinates for the SVG line chart: one line per topic, months along the bottom."""
+def _next_month(day):
+    return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+
+
+def trend_buckets(period):
+    """The trend's points for `period`: its days, weeks (from Monday) or months, in order."""
+    first = timezone.localtime(period.start).date()
+    last = timezone.localtime(period.end - datetime.timedelta(microseconds=1)).date()
+    length = (last - first).days + 1
+    if length <= TREND_DAYS_UP_TO:
+        unit, start = "day", first
+    elif length <= TREND_WEEKS_UP_TO:
+        unit, start = "week", first - datetime.timedelta(days=first.weekday())
+    else:
+        unit, start = "month", first.replace(day=1)
+    buckets = []
+    while start <= last:
+        if unit == "day":
+            end = start + datetime.timedelta(days=1)
+        elif unit == "week":
+            end = start + datetime.timedelta(days=7)
+        else:
+            end = _next_month(start)
+        partial = start < first or end > last + datetime.timedelta(days=1)
+        buckets.append(Bucket(start, end, unit, partial))
+        start = end
+    return buckets
+
+
+def trend(period, days, topic_ids):
+    """Inquiries per bucket (trend_buckets) for each of `topic_ids`, counting only the days in
+    the period; `days` is daily_counts() over at least the period."""
+    buckets = trend_buckets(period)
+    first = timezone.localtime(period.start).date()
+    last = timezone.localtime(period.end - datetime.timedelta(microseconds=1)).date()
+    starts = [bucket.start for bucket in buckets]
+    counts = Counter()
+    for (topic_id, day), n in days.items():
+        if first <= day <= last:
+            counts[(topic_id, bisect_right(starts, day) - 1)] += n
+    return buckets, {pk: [counts[(pk, i)] for i in range(len(buckets))] for pk in topic_ids}
+
+
+def chart_styles(topic_ids):
+    """One colour and line style per topic, the same in every view whatever its rank."""
+    order = {
+        pk: i for i, pk in enumerate(Topic.objects.order_by("pk").values_list("pk", flat=True))
+    }
+    return {
+        pk: (
+            CHART_COLOURS[order.get(pk, 0) % len(CHART_COLOURS)],
+            CHART_DASHES[(order.get(pk, 0) // len(CHART_COLOURS)) % len(CHART_DASHES)],
+        )
+        for pk in topic_ids
+    }
+
+
+def trend_chart(buckets, series, width=720, height=300):
+    """Coordinates for the SVG line chart: one line per topic, the buckets along the bottom."""
     left, right, top, bottom = 48, 16, 16, 48
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = max([max(s["values"]) for s in series if s["values"]] + [1])
@@ -172,25 +316,27 @@ def trend_chart(months, series, width=720, height=300):
     y_max = step * 4
 
     def x(i):
-        return left + (plot_w * i / (len(months) - 1) if len(months) > 1 else plot_w / 2)
+        return left + (plot_w * i / (len(buckets) - 1) if len(buckets) > 1 else plot_w / 2)
 
     def y(v):
         return top + plot_h * (1 - v / y_max)
 
     lines = []
-    for index, s in enumerate(series):
-        colour, dash = CHART_STYLES[index % len(CHART_STYLES)]
+    for s in series:
         points = [(round(x(i), 1), round(y(v), 1)) for i, v in enumerate(s["values"])]
         lines.append(
             {
                 "name": s["name"],
-                "colour": colour,
-                "dash": dash,
+                "colour": s["colour"],
+                "dash": s["dash"],
                 "points": " ".join(f"{px},{py}" for px, py in points),
-                "dots": points,
+                "dots": [
+                    (px, py, bucket.partial)
+                    for (px, py), bucket in zip(points, buckets, strict=True)
+                ],
             }
         )
-    label_every = max(1, -(-len(months) // 12))
+    label_every = max(1, -(-len(buckets) // 12))
     return {
         "width": width,
         "height": height,
@@ -199,32 +345,47 @@ def trend_chart(months, series, width=720, height=300):
         "baseline": top + plot_h,
         "y_ticks": [{"value": v, "y": round(y(v), 1)} for v in range(0, y_max + 1, step)],
         "x_labels": [
-            {"label": m.strftime("%b %y"), "x": round(x(i), 1)}
-            for i, m in enumerate(months)
+            {"label": bucket.label, "x": round(x(i), 1)}
+            for i, bucket in enumerate(buckets)
             if i % label_every == 0
         ],
         "lines": lines,
     }
 
 
-def backlog(totals):
-    """Open and unanswered inquiries now, from summary.totals()."""
-    return {"open": totals["open"], "unanswered": totals["unanswered"]}
+def backlog():
+    """Open (new or triaged) and unanswered (reply wanted, none yet) inquiries now. One query."""
+    awaiting = Q(reply_wanted=True, answered_at__isnull=True) & ~Q(
+        status__in=[Status.CLOSED, Status.SPAM]
+    )
+    return Inquiry.objects.filter(Q(status__in=OPEN_STATUSES) | awaiting).aggregate(
+        open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+        unanswered=Count("pk", filter=awaiting),
+    )
 
 
 def median_time_to_answer(period):
     """Median of (answered - received) for inquiries answered in the period, or None."""
-    return summary.median_wait(period.start, period.end)
+    answered = Inquiry.objects.not_spam().filter(
+        answered_at__gte=period.start, answered_at__lt=period.end
+    )
+    count = answered.count()
+    if not count:
+        return None
+    wait = ExpressionWrapper(F("answered_at") - F("received_at"), output_field=DurationField())
+    # The middle one, or the middle two of an even number.
+    middle = list(
+        answered.annotate(wait=wait)
+        .order_by("wait")
+        .values_list("wait", flat=True)[(count - 1) // 2 : count // 2 + 1]
+    )
+    return sum(middle, datetime.timedelta()) / len(middle)
 
 
-def content_gaps(period, minimum=None, asked=None):
-    """Topics asked about at least `minimum` times in the period that no live article covers.
-
-    `asked` is {topic id: inquiries in the period} if already counted (summary.topic_counts).
-    """
+def content_gaps(asked, minimum=None):
+    """Topics asked about at least `minimum` times that no live article covers; `asked` is
+    {topic id: inquiries in the period}."""
     minimum = settings.INQUIRY_CONTENT_GAP_MIN if minimum is None else minimum
-    if asked is None:
-        (asked,) = summary.topic_counts((period.start, period.end))
     # Per topic, one probe for a live article on it (not a scan of every live article).
     covered = Exists(Article.objects.live().filter(topics=OuterRef("pk")))
     gaps = []
@@ -275,9 +436,8 @@ def article_impact(now=None, limit=50):
 
     Rates are inquiries on the article's topics per 30 days, over the RATE_WINDOW_DAYS before
     it went live and the RATE_WINDOW_DAYS after (or the days since, when fewer have passed).
-    A fixed number of queries whatever the number of articles: the articles, the prompted
-    counts, their topics, and the summary's counts of inquiries (not spam, each once) on each
-    article's topics per window.
+    Three queries whatever the number of articles: the articles, the prompted counts, and the
+    inquiries (not spam, each once however many of the article's topics it has) per window.
     """
     now = now or timezone.now()
     window = datetime.timedelta(days=RATE_WINDOW_DAYS)
@@ -296,117 +456,110 @@ def article_impact(now=None, limit=50):
         .annotate(n=Count("pk"))
         .order_by()
     )
-    topics = defaultdict(set)
-    for article_id, topic_id in Article.topics.through.objects.filter(
-        article_id__in=ids
-    ).values_list("article_id", "topic_id"):
-        topics[article_id].add(topic_id)
-    windows = []
-    for article in articles:
-        live = article.first_published_at
-        windows += [
-            (topics[article.pk], live - window, live),
-            (topics[article.pk], live, live + window),
-            (topics[article.pk], live, None),
-        ]
-    asked = summary.counts_on_topics(windows)
+    live, received = F("first_published_at"), "topics__inquiries__received_at"
+    asked = (
+        Article.objects.filter(pk__in=ids)
+        # Only the inquiries the windows count (one filter: the same join as the counts); the
+        # bound of the earliest window lets the received index serve it.
+        .filter(
+            Q(**{f"{received}__gte": live - window}),
+            Q(**{f"{received}__gte": min(a.first_published_at for a in articles) - window}),
+            topics__inquiries__status__in=[s for s in Status.values if s != Status.SPAM],
+        )
+        .values("pk")
+        .annotate(
+            before=_distinct_inquiries(Q(**{f"{received}__lt": live})),
+            after=_distinct_inquiries(
+                Q(**{f"{received}__gte": live, f"{received}__lt": live + window})
+            ),
+            since=_distinct_inquiries(Q(**{f"{received}__gte": live})),
+        )
+        .order_by()
+    )
+    asked = {row["pk"]: row for row in asked}
     result = []
-    for index, article in enumerate(articles):
-        before, after, since = asked[3 * index : 3 * index + 3]
+    for article in articles:
+        counts = asked.get(article.pk, {"before": 0, "after": 0, "since": 0})
         days_after = min(RATE_WINDOW_DAYS, (now - article.first_published_at).days)
         result.append(
             {
                 "article": article,
                 "prompted": prompted.get(article.pk, 0),
-                "since_live": since,
-                "rate_before": round(before * 30 / RATE_WINDOW_DAYS, 1),
-                "rate_after": round(after * 30 / days_after, 1) if days_after >= 1 else None,
+                "since_live": counts["since"],
+                "rate_before": round(counts["before"] * 30 / RATE_WINDOW_DAYS, 1),
+                "rate_after": (
+                    round(counts["after"] * 30 / days_after, 1) if days_after >= 1 else None
+                ),
             }
         )
     return result
 
 
-def _seconds_until_rates_change(articles, now):
-    """When the next article's "days since live" grows by one (its after-rate changes)."""
-    ticks = []
-    for row in articles:
-        age = now - row["article"].first_published_at
-        if age.days < RATE_WINDOW_DAYS:
-            ticks.append(datetime.timedelta(days=age.days + 1) - age)
-    return max(1, int(min(ticks).total_seconds()) + 1) if ticks else None
+def _distinct_inquiries(condition):
+    return Count("topics__inquiries", filter=condition, distinct=True)
 
 
-GENERATION_KEY = "demand:generation"
-# An entry lives at most this long even if nothing changes (the period moves daily anyway).
-CACHE_SECONDS = 24 * 3600
-
-
-def _generation():
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        generation = uuid.uuid4().hex
-        cache.set(GENERATION_KEY, generation, None)
-    return generation
-
-
-def invalidate(**kwargs):
-    """Forget every cached dashboard: now, and again when the current transaction commits (so a
-    view computed between the write and the commit is not kept). Also a signal receiver."""
-    cache.delete(GENERATION_KEY)
-    transaction.on_commit(lambda: cache.delete(GENERATION_KEY))
-
-
-def dashboard(period, now=None):
-    """Everything the dashboard shows, for the template: cached figures plus search gaps.
-
-    Search gaps are read fresh each time (a small table that changes with every search).
-    """
+def dashboard(period, now=None, refresh=False):
+    """Everything the dashboard shows, for the template: the figures (from the cache unless
+    `refresh`, when DEMAND_CACHE is on) plus search gaps, read fresh each time."""
     now = now or timezone.now()
-    if not settings.DEMAND_CACHE:
+    key = f"demand:figures:{period.start.isoformat()}:{period.end.isoformat()}"
+    figures = None if refresh or not settings.DEMAND_CACHE else _cached(cache.get, key)
+    if figures is None:
         figures = compute_figures(period, now)
-    else:
-        from articles.cache import current_state
-
-        key = "demand:{}:{}:{}:{}:{}".format(
-            _generation(),
-            current_state()["generation"],  # replaced when articles change or go live/expire
-            period.start.isoformat(),
-            period.end.isoformat(),
-            timezone.localdate(now).isoformat(),
-        )
-        figures = cache.get(key)
-        if figures is None:
-            figures = compute_figures(period, now)
-            timeout = _seconds_until_rates_change(figures["articles"], now)
-            cache.set(key, figures, min(timeout or CACHE_SECONDS, CACHE_SECONDS))
+        if settings.DEMAND_CACHE:
+            _cached(cache.set, key, figures, settings.DEMAND_CACHE_SECONDS)
     return {**figures, "search_gaps": search_gaps(period)}
+
+
+def _cached(operation, *args):
+    """A cache read or write that cannot break the page: an unreachable cache counts afresh."""
+    try:
+        return operation(*args)
+    except Exception:
+        logger.warning("Demand dashboard cache unavailable: figures counted afresh", exc_info=True)
+        return None
 
 
 def compute_figures(period, now):
     """Every figure that comes from inquiries, topics and articles (uncached)."""
-    summary.ensure_current()
-    totals = summary.totals(period.start, period.end)
-    topics, total, untriaged = topic_demand(period, totals)
+    start = min(period.previous.start, _day_start(trend_buckets(period)[0].start))
+    counted_at = view_counted_at()
+    days = daily_counts(start, period.end, counted_at)
+    topics, total, untriaged = topic_demand(period, days)
     charted = [row for row in topics if row["count"]][:CHART_TOPICS]
-    months, values = monthly_trend(period, [row["topic_id"] for row in charted])
-    series = [{"name": row["name"], "values": values[row["topic_id"]]} for row in charted]
+    buckets, values = trend(period, days, [row["topic_id"] for row in charted])
+    styles = chart_styles([row["topic_id"] for row in charted])
+    series = [
+        {
+            "name": row["name"],
+            "values": values[row["topic_id"]],
+            "colour": styles[row["topic_id"]][0],
+            "dash": styles[row["topic_id"]][1],
+        }
+        for row in charted
+    ]
     median = median_time_to_answer(period)
     return {
+        "as_of": now,
         "period": period,
         "topics": topics,
         "total": total,
         "untriaged": untriaged,
-        "months": months,
+        "view_counted_at": counted_at,
+        "buckets": buckets,
+        "trend_unit": buckets[0].unit,
+        "trend_partial": any(bucket.partial for bucket in buckets),
         "series": series,
         "trend_rows": [
-            {"month": month, "values": [s["values"][i] for s in series]}
-            for i, month in enumerate(months)
+            {"bucket": bucket, "values": [s["values"][i] for s in series]}
+            for i, bucket in enumerate(buckets)
         ],
-        "chart": trend_chart(months, series) if series else None,
-        "backlog": backlog(totals),
+        "chart": trend_chart(buckets, series) if series else None,
+        "backlog": backlog(),
         "median_answer": median,
         "median_answer_days": round(median.total_seconds() / 86400, 1) if median else None,
-        "gaps": content_gaps(period, asked={row["topic_id"]: row["count"] for row in topics}),
+        "gaps": content_gaps({row["topic_id"]: row["count"] for row in topics}),
         "gap_minimum": settings.INQUIRY_CONTENT_GAP_MIN,
         "articles": article_impact(now=now),
         "rate_window_days": RATE_WINDOW_DAYS,

@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from articles.models import Article, Topic
-from inquiries import summary
 from inquiries.models import ArticleRole, Channel, Inquiry, Status
 
 NALTREXONE_ARTICLE = "low-dose-naltrexone-lupus"
@@ -186,6 +185,4 @@ def load(stdout):
             ],
             batch_size=500,
         )
-        # bulk_create sends no signals: count them in the demand summary here.
-        summary.recount(inquiry.pk for inquiry in inquiries)
     stdout.write(f"Created {len(inquiries)} demo inquiries.")

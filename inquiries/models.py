@@ -9,6 +9,7 @@ so it can be hidden from most staff and purged after the retention period.
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
@@ -45,6 +46,18 @@ class Status(models.TextChoices):
 
 OPEN_STATUSES = (Status.NEW, Status.TRIAGED)
 
+# No question reached the organization before this, and none arrives from the future: dates
+# outside these bounds are typing mistakes, and a year such as 1 or 9999 made the triage list's
+# date drill-down probe every year in between or fail past the last one.
+EARLIEST_RECEIVED = datetime.date(1990, 1, 1)
+LATEST_RECEIVED_AHEAD = datetime.timedelta(days=1)
+
+
+def plausible_dates():
+    """(earliest, latest) moment a question may have been received or answered."""
+    earliest = timezone.make_aware(datetime.datetime.combine(EARLIEST_RECEIVED, datetime.time()))
+    return earliest, timezone.now() + LATEST_RECEIVED_AHEAD
+
 
 class ArticleRole(models.TextChoices):
     ANSWERS = "answers", "The article answers this question"
@@ -79,9 +92,6 @@ class InquiryQuerySet(models.QuerySet):
         """The questions that led staff to write `article` (for the article admin)."""
         return self.filter(related_article=article, related_article_role=ArticleRole.PROMPTED)
 
-    def answered_by(self, article):
-        return self.filter(related_article=article, related_article_role=ArticleRole.ANSWERS)
-
     def raised_before_update(self, article):
         """Questions sent from `article`'s page while readers saw a version older than its
         latest public update (the live version, or an earlier one, with a public change note).
@@ -99,14 +109,18 @@ class InquiryQuerySet(models.QuerySet):
     def start_draft(self, topic, title, by=None):
         """Create a draft article on `topic` from these questions; returns the article.
 
-        The questions go into the editor's note (staff only, never the body), and each
-        inquiry is linked as having prompted the article. One transaction.
+        Each inquiry is linked as having prompted the article, and the editor's note names
+        them by number only: authors who edit the draft may not be allowed to read readers'
+        questions, and staff who are find them under "Prompted by" on the article's page.
+        One transaction.
         """
         with transaction.atomic():
-            questions = list(self.order_by("received_at", "pk"))
-            note = "Written because readers asked:\n" + "\n".join(
-                f"- {' '.join(inquiry.question.split())} (inquiry {inquiry.pk})"
-                for inquiry in questions
+            ids = list(self.order_by("received_at", "pk").values_list("pk", flat=True))
+            note = (
+                "Written because readers asked: inquiries "
+                + ", ".join(str(pk) for pk in ids)
+                + ". Staff who may read reader questions find them under “Prompted by” on this"
+                " page."
             )
             article = Article.objects.create(
                 title=title,
@@ -116,9 +130,7 @@ class InquiryQuerySet(models.QuerySet):
                 updated_by=by,
             )
             article.topics.set([topic])
-            Inquiry.objects.filter(pk__in=[i.pk for i in questions]).link_article(
-                article, ArticleRole.PROMPTED
-            )
+            Inquiry.objects.filter(pk__in=ids).link_article(article, ArticleRole.PROMPTED)
             return article
 
     def to_notify(self):
@@ -126,27 +138,6 @@ class InquiryQuerySet(models.QuerySet):
         return self.filter(reply_wanted=True, consent_given=True).exclude(email="")
 
     # Bulk triage operations: one UPDATE each, used by the admin actions. -------------------
-    def update(self, **kwargs):
-        # An UPDATE sends no signal: recount the demand summary and forget the cached
-        # dashboard here.
-        from inquiries import summary
-        from inquiries.demand import invalidate
-
-        if summary.COUNTED_FIELDS.isdisjoint(kwargs):
-            count = super().update(**kwargs)
-        else:
-            with transaction.atomic():
-                # The rows to recount are the rows updated: update by id, not by the filter
-                # (which may match other rows by then, or none: status=new → triaged).
-                ids = list(self.values_list("pk", flat=True))
-                count = sum(
-                    super(InquiryQuerySet, Inquiry.objects.filter(pk__in=batch)).update(**kwargs)
-                    for batch in summary.batches(ids)
-                )
-                summary.recount(ids)
-        invalidate()
-        return count
-
     def mark_answered(self, at=None):
         return self.update(
             status=Status.ANSWERED, answered_at=Coalesce("answered_at", at or timezone.now())
@@ -163,18 +154,13 @@ class InquiryQuerySet(models.QuerySet):
 
     def add_topic(self, topic):
         """Tag every inquiry with `topic`; new ones move from "new" to "triaged"."""
-        from inquiries import summary
-
         with transaction.atomic():
             through = Inquiry.topics.through
             ids = list(self.values_list("pk", flat=True))
             through.objects.bulk_create(
                 [through(inquiry_id=pk, topic=topic) for pk in ids], ignore_conflicts=True
             )
-            # bulk_create sends no m2m_changed: recount here; the update below forgets the
-            # cached dashboard.
             Inquiry.objects.filter(pk__in=ids, status=Status.NEW).update(status=Status.TRIAGED)
-            summary.recount(ids)
             return len(ids)
 
     def link_article(self, article, role):
@@ -341,6 +327,12 @@ class Inquiry(models.Model):
                 name="inquiry_answered",
                 condition=Q(answered_at__isnull=False),
             ),
+            # The dashboard's "unanswered now": readers still waiting for the reply they asked for.
+            models.Index(
+                fields=["status"],
+                name="inquiry_awaiting_reply",
+                condition=Q(reply_wanted=True, answered_at__isnull=True),
+            ),
         ]
 
     def __str__(self):
@@ -353,12 +345,29 @@ class Inquiry(models.Model):
         if self._state.adding and not self.is_urgent and is_urgent(self.question):
             # Flag new messages only: staff who clear the flag after reading it decide.
             self.is_urgent = True
-        # The demand summary is recounted on post_save: in the same transaction as the row.
-        with transaction.atomic():
-            super().save(*args, **kwargs)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("admin:inquiries_inquiry_change", args=[self.pk])
+
+    def clean(self):
+        earliest, latest = plausible_dates()
+        errors = {}
+        for field in ("received_at", "answered_at"):
+            value = getattr(self, field)
+            if value is not None and not earliest <= value <= latest:
+                errors[field] = (
+                    f"Give a date between {EARLIEST_RECEIVED:%-d %B %Y} and today (check the year)."
+                )
+        if (
+            "received_at" not in errors
+            and self.answered_at
+            and self.received_at
+            and self.answered_at < self.received_at
+        ):
+            errors["answered_at"] = "A question cannot be answered before it was received."
+        if errors:
+            raise ValidationError(errors)
 
 
 def _free_slug(title):
@@ -536,132 +545,3 @@ class DemandReport(Inquiry):
         verbose_name = "demand dashboard"
         verbose_name_plural = "demand dashboard"
         default_permissions = ()
-
-
-# The demand summary (inquiries/summary.py): what the dashboard counts, kept per day so that a
-# year of questions is a few thousand rows to add up instead of a million to scan. Staff never
-# see or edit these tables; every write to an inquiry or its topics keeps them exact.
-class CountedInquiry(models.Model):
-    """What the summary currently counts for one inquiry; spam is never counted (no row).
-
-    Each write compares an inquiry with its row here and applies only the difference, so the
-    summary stays exact however the inquiry changed. Its received time and topic set also
-    answer the parts of days that the daily rows cannot (an article's go-live moment).
-    """
-
-    # The inquiry's id, kept without a foreign key: the row must outlive a deleted inquiry
-    # until the summary has subtracted it.
-    inquiry_id = models.BigIntegerField(primary_key=True)
-    received_at = models.DateTimeField()
-    status = models.CharField(max_length=20, choices=Status.choices)
-    awaiting_reply = models.BooleanField()
-    answered_at = models.DateTimeField(null=True)
-    wait = models.DurationField(null=True)
-    # The inquiry's topic ids in ascending order, comma-separated; "" when it has none.
-    topic_set = models.TextField(blank=True)
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["received_at", "topic_set"], name="counted_received_topics"),
-            models.Index(
-                fields=["wait", "answered_at"],
-                name="counted_wait",
-                condition=Q(wait__isnull=False),
-            ),
-        ]
-
-    def __str__(self):
-        return f"inquiry {self.inquiry_id} as counted"
-
-
-class DemandDay(models.Model):
-    """Inquiries received on one day (in settings.TIME_ZONE) with one status."""
-
-    day = models.DateField()
-    status = models.CharField(max_length=20, choices=Status.choices)
-    inquiries = models.IntegerField(default=0)
-    untriaged = models.IntegerField(default=0)
-    awaiting_reply = models.IntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["day", "status"], name="demand_day_status"),
-        ]
-
-    def __str__(self):
-        return f"{self.day} {self.status}: {self.inquiries}"
-
-
-class TopicDemandDay(models.Model):
-    """Inquiries received on one day with one topic."""
-
-    day = models.DateField()
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
-    inquiries = models.IntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["day", "topic"], name="topic_demand_day"),
-        ]
-
-    def __str__(self):
-        return f"{self.day} topic {self.topic_id}: {self.inquiries}"
-
-
-class TopicSetDemandDay(models.Model):
-    """Inquiries received on one day with exactly one set of topics: an inquiry counts once
-    for an article on several of its topics."""
-
-    day = models.DateField()
-    topic_set = models.TextField(blank=True)
-    inquiries = models.IntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["day", "topic_set"], name="topic_set_demand_day"),
-        ]
-
-    def __str__(self):
-        return f"{self.day} topics [{self.topic_set}]: {self.inquiries}"
-
-
-class AnswerTimeDay(models.Model):
-    """Inquiries answered on one day whose wait falls in one band (summary.WAIT_LIMITS); with
-    AnswerTimeMonth it locates the median wait without reading every answer."""
-
-    day = models.DateField()
-    wait_band = models.SmallIntegerField()
-    answers = models.IntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["day", "wait_band"], name="answer_time_day"),
-        ]
-
-    def __str__(self):
-        return f"{self.day} band {self.wait_band}: {self.answers}"
-
-
-class AnswerTimeMonth(models.Model):
-    """The same per calendar month (`month` is its first day)."""
-
-    month = models.DateField()
-    wait_band = models.SmallIntegerField()
-    answers = models.IntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["month", "wait_band"], name="answer_time_month"),
-        ]
-
-    def __str__(self):
-        return f"{self.month:%Y-%m} band {self.wait_band}: {self.answers}"
-
-
-class DemandSummaryState(models.Model):
-    """One row: the time zone the summary's days were counted in (a change means a rebuild)."""
-
-    time_zone = models.CharField(max_length=64)
-
-    def __str__(self):
-        return f"demand summary counted in {self.time_zone}"

@@ -7,7 +7,7 @@ minute, a missed emergency could cost a life. Matching is case-insensitive and o
 hyphens between words counts as one.
 
 Change this list only with a second person reviewing it, and add a test for each new phrase
-to tests/inquiries/test_urgent.py.
+to tests/inquiries/test_closing_the_loop.py.
 """
 
 import re

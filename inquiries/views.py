@@ -131,7 +131,7 @@ def _feedback_reply(request, message, status, article=None, flag=""):
 # fail, and adding one would stop those pages being cached at all. The check protects nothing
 # here: the request carries no session or identity, so a forged one can only do what anyone
 # can do directly. What does protect it: POST only, a same-site Origin / Sec-Fetch-Site
-# check, a honeypot, and the per-address rate limit (tests/inquiries/test_feedback.py).
+# check, a honeypot, and the per-address rate limit (tests/inquiries/test_closing_the_loop.py).
 @csrf_exempt
 @require_POST
 @never_cache

@@ -57,6 +57,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "ldn_portal.security.ContentSecurityPolicyMiddleware",
     "ldn_portal.security.PermissionsPolicyMiddleware",
+    # Before anything reads the query string or the body: NUL characters and non-UTF-8 form
+    # bodies get a clear 400 instead of a 500 (ldn_portal/bad_input.py).
+    "ldn_portal.bad_input.BadInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Compresses pages (static files come precompressed from WhiteNoise, above), with Django's
     # BREACH mitigation: random bytes in every gzip header.
@@ -314,6 +317,12 @@ INQUIRY_CONTENT_GAP_MIN = env.int("LDN_INQUIRY_CONTENT_GAP_MIN", default=3)
 # Reader feedback on articles (helpful yes/no, error reports): per client (hashed address).
 INQUIRY_FEEDBACK_RATE_LIMIT = env.str("LDN_INQUIRY_FEEDBACK_RATE_LIMIT", default="20/h")
 
+# Searches that found nothing (staff dashboard): anyone can search, so a client counts once per
+# query and day, at most this many different queries are counted a day, and staff see only
+# queries counted at least this many times.
+SEARCH_GAP_DAILY_LIMIT = env.int("LDN_SEARCH_GAP_DAILY_LIMIT", default=200)
+SEARCH_GAP_MIN_SEARCHES = env.int("LDN_SEARCH_GAP_MIN_SEARCHES", default=3)
+
 # Articles trash (issue 8): a superuser may empty only what has been in it this many days.
 TRASH_RETENTION_DAYS = env.int("LDN_TRASH_RETENTION_DAYS", default=30)
 
@@ -350,9 +359,10 @@ if _cloudflare_zone := env.str("LDN_CLOUDFLARE_ZONE_ID", default=""):
         ),
     }
 LDN_FRONTEND_CACHE_TIMEOUT = env.float("LDN_FRONTEND_CACHE_TIMEOUT_SECONDS", default=2.0)
-# Demand dashboard figures cached until an inquiry, topic or article changes
-# (inquiries/demand.py); like the page cache, only with a cache every process shares.
+# Demand dashboard figures kept this long (inquiries/demand.py; the page says when they were
+# counted and offers a recount); like the page cache, only with a cache every process shares.
 DEMAND_CACHE = env.bool("LDN_DEMAND_CACHE", default=bool(REDIS_URL))
+DEMAND_CACHE_SECONDS = env.int("LDN_DEMAND_CACHE_SECONDS", default=300)
 # Benchmark-only views (a constant page, the upper bound for a Django page); never in production.
 BENCH_VIEWS = env.bool("LDN_BENCH_VIEWS", default=False)
 

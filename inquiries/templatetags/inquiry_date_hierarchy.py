@@ -14,6 +14,8 @@ from django.contrib.admin.templatetags.admin_list import date_hierarchy
 from django.db.models import Max, Min
 from django.utils import timezone
 
+from inquiries.models import plausible_dates
+
 register = template.Library()
 
 
@@ -50,7 +52,11 @@ class _ProbedQuerySet:
         span = self._queryset.aggregate(first=Min(field_name), last=Max(field_name))
         if span["first"] is None:
             return []
-        first, last = timezone.localtime(span["first"]), timezone.localtime(span["last"])
+        # Rows saved before dates were checked on input may lie anywhere from year 1 to 9999:
+        # links only for the plausible span (one probe per year in it, nothing past year 9999).
+        earliest, latest = plausible_dates()
+        first = timezone.localtime(max(span["first"], earliest))
+        last = timezone.localtime(min(span["last"], latest))
         periods = []
         start = _start(first, kind)
         while start <= last:

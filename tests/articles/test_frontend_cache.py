@@ -197,6 +197,9 @@ def test_cloudflare_is_told_exactly_the_addresses_that_show_the_article(cloudfla
             "/feeds/articles/",
             "/feeds/articles/atom/",
             "/sitemap.xml",
+            "/sitemap-articles.xml",
+            "/sitemap-topics.xml",
+            "/sitemap-authors.xml",
         )
     )
 

@@ -51,7 +51,7 @@ def test_if_none_match_gets_a_304_on_a_miss_and_on_a_hit(client):
     assert client.get(article.get_absolute_url(), HTTP_IF_NONE_MATCH='"other"').status_code == 200
 
 
-@pytest.mark.parametrize("url", ["/feeds/articles/", "/sitemap.xml", "/"])
+@pytest.mark.parametrize("url", ["/feeds/articles/", "/sitemap-articles.xml", "/"])
 def test_if_modified_since_gets_a_304_until_something_changes(client, url):
     make_live_article("First")
     modified = client.get(url)["Last-Modified"]

@@ -382,16 +382,19 @@ def test_rss_and_atom_feeds_list_live_articles_only(client):
         assert "Feed draft piece" not in body
 
 
+SITEMAP_SECTIONS = ["articles", "topics", "authors"]
+
+
 def test_sitemap_lists_live_articles_topics_and_authors_with_lastmod(client):
     topic = make_topic("Sleep")
     writer = make_author("Ana Gil")
     make_live_article("Mapped piece", topics=[topic], authors=[writer])
     make_article("Unmapped draft", topics=[make_topic("Hidden topic")])
 
-    response = client.get("/sitemap.xml")
-    body = html_of(response)
+    responses = [client.get(f"/sitemap-{section}.xml") for section in SITEMAP_SECTIONS]
+    body = "".join(html_of(response) for response in responses)
 
-    assert response.status_code == 200
+    assert [response.status_code for response in responses] == [200, 200, 200]
     assert "http://testserver/articles/mapped-piece/" in body
     assert "http://testserver/topics/sleep/" in body
     assert "http://testserver/authors/ana-gil/" in body

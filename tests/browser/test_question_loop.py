@@ -70,7 +70,7 @@ def test_questions_become_an_article_and_the_asker_is_listed_after_an_update(
     staff.wait_for_url("**/admin/articles/article/*/change/")
     article = Article.objects.get(title="Lupus and hair loss")
     assert list(article.topics.all()) == [topic]
-    assert "Does lupus make my hair fall out? (0)" in article.editor_note
+    assert "Written because readers asked: inquiries" in article.editor_note
     expect(staff.locator(".prompted-by")).to_contain_text("3 inquiries")
     # The checklist's content (CKEditor typing is covered by test_editor.py).
     article.summary = "Why lupus can thin the hair, and what helps."

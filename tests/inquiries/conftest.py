@@ -2,6 +2,8 @@ import re
 
 import pytest
 
+from tests.factories import make_staff
+
 
 @pytest.fixture(autouse=True)
 def _instant_forms(settings):
@@ -27,3 +29,11 @@ def ask(client):
         return client.post("/ask/", data)
 
     return post
+
+
+@pytest.fixture
+def inquiry_staff(client):
+    """A member of the "Inquiry staff" group, signed in on `client`."""
+    user = make_staff("ines", "Inquiry staff")
+    client.force_login(user)
+    return user

@@ -17,13 +17,6 @@ LIST = "/admin/inquiries/inquiry/"
 
 
 @pytest.fixture
-def inquiry_staff(client):
-    user = make_staff("ines", "Inquiry staff")
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
 def volunteer(client):
     """Staff who triage questions but may not see readers' personal data."""
     user = make_staff("val")

@@ -24,13 +24,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def inquiry_staff(client):
-    user = make_staff("ines", "Inquiry staff")
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
 def superuser(client):
     user = make_staff("root", superuser=True)
     client.force_login(user)
@@ -470,11 +463,35 @@ def test_starting_a_draft_prefills_topic_lists_questions_and_links_them(client, 
     assert response["Location"] == reverse("admin:articles_article_change", args=[article.pk])
     assert list(article.topics.all()) == [topic]
     assert article.status == "draft" and article.body == ""
-    assert "Does lupus cause hair loss 0?" in article.editor_note
-    assert "Unrelated" not in article.editor_note
+    assert f"inquiries {chosen[0].pk}, {chosen[1].pk}." in article.editor_note
+    assert "hair loss 0" not in article.editor_note
     assert set(Inquiry.objects.prompted(article)) == set(chosen)
     left_out.refresh_from_db()
     assert left_out.related_article is None
+
+
+def test_an_author_editing_a_draft_started_from_questions_never_sees_readers_text(
+    client, superuser
+):
+    topic = make_topic("Hair loss")
+    asked = [
+        make_inquiry(f"My hair falls out in clumps, is it lupus {n}?", topics=[topic])
+        for n in range(2)
+    ]
+    url = reverse("admin:inquiries_demandreport_start_draft", args=[topic.pk])
+    client.post(url, {"title": "Hair loss and lupus", "inquiries": [i.pk for i in asked]})
+    article = Article.objects.get()
+    change = reverse("admin:articles_article_change", args=[article.pk])
+    assert "Prompted by" in client.get(change).content.decode()
+
+    client.force_login(make_staff("aisha", "Authors"))
+    response = client.get(change)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Written because readers asked" in html
+    assert "falls out in clumps" not in html
+    assert client.get(reverse("admin:inquiries_inquiry_changelist")).status_code == 403
 
 
 def test_starting_a_draft_without_questions_shows_an_error(client, superuser):
@@ -497,8 +514,8 @@ def test_inquiry_staff_without_article_rights_cannot_start_a_draft(client, inqui
 
 
 def test_dashboard_shows_zero_result_searches_beside_the_gaps(client, superuser):
-    SearchGap.objects.record("Hair LOSS")
-    SearchGap.objects.record("hair loss")
+    for n, q in enumerate(["Hair LOSS", "hair loss", "hair  loss"]):
+        SearchGap.objects.record(q, client=f"192.0.2.{n}")
 
     html = client.get(reverse("admin:inquiries_demandreport_changelist")).content.decode()
 

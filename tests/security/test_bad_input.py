@@ -362,3 +362,102 @@ def article_form(**fields):
     }
     data.update(fields)
     return data
+
+
+# Every public address's query string, and the content types of form posts -----------------
+# Any key and value a client can write, NUL and the hostile strings included.
+QUERY_TEXT = st.one_of(TEXT, st.just("\x00"), st.sampled_from(HOSTILE), st.just("9" * 30))
+QUERY = st.dictionaries(
+    st.one_of(st.sampled_from(["q", "page", "article", "p", "section", "o", "feedback"]), TEXT),
+    QUERY_TEXT,
+    max_size=4,
+)
+PUBLIC_URLS = [
+    "/",
+    "/articles/",
+    "/articles/living-with-fatigue/",
+    "/topics/fatigue/",
+    "/authors/pat-author/",
+    "/feeds/articles/",
+    "/feeds/articles/atom/",
+    "/sitemap.xml",
+    "/sitemap-articles.xml",
+    "/robots.txt",
+    "/ask/",
+    "/ask/thanks/",
+    "/healthz",
+    "/admin/login/",
+]
+PUBLIC_OK = {200, 301, 302, 304, 400, 404, 405, 410}
+
+
+@pytest.fixture
+def public_site(db):
+    make_live_article(
+        "Living with fatigue", topics=[make_topic("Fatigue")], authors=[make_author("Pat Author")]
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", PUBLIC_URLS)
+@hypothesis.settings(FORMS, max_examples=15)
+@given(query=QUERY)
+@hypothesis.example(query={"q": "\x00"})
+@hypothesis.example(query={"article": "lupus\x00"})
+def test_every_public_address_answers_any_query_string_without_an_error(public_site, url, query):
+    client = Client(raise_request_exception=False)
+
+    response = client.get(url, query)
+
+    assert response.status_code in PUBLIC_OK, (url, query, response.status_code)
+
+
+CHARSETS = ["utf-8", "UTF-8", "utf8", "utf-16", "utf-16-le", "utf-32", "latin-1", "cp500",
+            "utf-7", "bogus", "", '"utf-16"']  # fmt: skip
+CONTENT_TYPE = st.one_of(
+    st.builds(
+        lambda kind, charset: f"{kind}; charset={charset}",
+        st.sampled_from(["application/x-www-form-urlencoded", "multipart/form-data; boundary=x"]),
+        st.sampled_from(CHARSETS),
+    ),
+    st.sampled_from(["text/plain", "application/json", "application/xml", ""]),
+    TEXT,
+)
+
+
+@pytest.mark.django_db
+@FORMS
+@given(
+    url=st.sampled_from(["/ask/", "/feedback/", "/admin/login/"]),
+    content_type=CONTENT_TYPE,
+    body=st.one_of(
+        st.just("question=Is+LDN+safe%3F&kind=helpful&username=a&password=b"),
+        TEXT,
+    ),
+    encoding=st.sampled_from(["utf-8", "utf-16", "latin-1"]),
+)
+@hypothesis.example(
+    url="/ask/",
+    content_type="application/x-www-form-urlencoded; charset=utf-16",
+    body="question=Is+LDN+safe%3F",
+    encoding="utf-16",
+)
+def test_form_posts_answer_any_content_type_without_an_error(
+    fast_form, url, content_type, body, encoding
+):
+    from inquiries.models import Inquiry
+
+    # As browsers send them: with the CSRF cookie of an earlier page, from our own origin.
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    client.get("/ask/")
+
+    response = client.generic(
+        "POST",
+        url,
+        body.encode(encoding, errors="replace"),
+        content_type=content_type,
+        HTTP_ORIGIN="http://testserver",
+    )
+
+    assert response.status_code in {200, 400, 403, 415, 429}, (content_type, response.status_code)
+    assert not Inquiry.objects.exists()

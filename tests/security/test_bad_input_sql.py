@@ -68,7 +68,8 @@ def test_public_pages_answer_injection_strings_in_paths_and_parameters(client, c
         "/topics/" + text.replace("/", "") + "/",
         "/ask/?" + urlencode({"article": text}),
     ]:
-        assert client.get(url).status_code in {200, 404}, url
+        # 400: a NUL character in the address (the "%00" of a path), refused by name.
+        assert client.get(url).status_code in {200, 400, 404}, url
     tables_intact()
 
 

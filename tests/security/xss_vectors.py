@@ -327,6 +327,7 @@ def public_urls(made, vectors=VECTORS, every_page=True):
     step = 1 if every_page else GROUP
     urls = ["/", "/articles/", "/ask/", "/feeds/articles/", "/feeds/articles/atom/"]
     urls += ["/sitemap.xml", "/ask/?article=xss-corpus"]
+    urls += [f"/sitemap-{section}.xml" for section in ("articles", "topics", "authors")]
     urls += [f"/articles/?page={number}" for number in range(2, pages + 1)]
     urls += [article.get_absolute_url() for article in [made["corpus"], *made["articles"]]]
     urls += [topic.get_absolute_url() for topic in made["topics"][::step]]

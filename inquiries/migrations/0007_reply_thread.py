@@ -57,7 +57,7 @@ def add_emergency_reply(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("articles", "0006_article_first_published_index"),
-        ("inquiries", "0004_demand_summary"),
+        ("inquiries", "0006_demand_day_view"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('articles', '0006_article_first_published_index'),
-        ('inquiries', '0005_reply_thread'),
+        ('inquiries', '0007_reply_thread'),
     ]
 
     operations = [

@@ -1,0 +1,54 @@
+"""Time the demand dashboard's figures for each period: from nothing with plain queries only
+(the day view switched off), from nothing with the day view, and served from the cache.
+
+    N=5 .venv/bin/python manage.py shell < bench/dashboard_timing.py
+
+Uses the database and cache of the environment (DATABASE_URL, REDIS_URL): see
+docs/performance.md, "Demand dashboard".
+"""
+
+import os
+import statistics
+import time
+
+from django.conf import settings
+from django.utils import timezone
+
+from inquiries import demand
+from inquiries.models import Inquiry
+
+
+def timed(repeat, function, *args):
+    """(median, best) milliseconds of `repeat` calls of function(*args)."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function(*args)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), min(times)
+
+
+def main(repeat):
+    print(
+        f"{Inquiry.objects.count():,} inquiries, load average {os.getloadavg()[0]:.1f}, "
+        f"DEMAND_CACHE={settings.DEMAND_CACHE}"
+    )
+    with_view = demand.view_counted_at
+    for days in demand.PERIOD_CHOICES:
+        period, _ = demand.period_from_params({"days": str(days)})
+        now = timezone.now()
+        demand.view_counted_at = lambda: None
+        plain = timed(repeat, demand.compute_figures, period, now)
+        demand.view_counted_at = with_view
+        view = timed(repeat, demand.compute_figures, period, now)
+        demand.dashboard(period, now, refresh=True)
+        cached = timed(repeat, demand.dashboard, period, now)
+        print(
+            f"{days:>3} days: from nothing, plain queries {plain[0]:.0f} ms (best {plain[1]:.0f});"
+            f" with the day view {view[0]:.0f} ms (best {view[1]:.0f});"
+            f" cached {cached[0]:.1f} ms (best {cached[1]:.1f})"
+        )
+    print(f"load average {os.getloadavg()[0]:.1f}")
+
+
+main(int(os.environ.get("N", "5")))

@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+
+from inquiries.demand import DAY_VIEW_SQL
+
+
+class Command(BaseCommand):
+    help = (
+        "PostgreSQL: count the inquiries per day and topic again into the demand dashboard's day "
+        "view, without blocking readers or writers (from cron, e.g. hourly; the dashboard counts "
+        "the days since directly). Recreates the view when TIME_ZONE has changed."
+    )
+
+    def handle(self, *args, **options):
+        if connection.vendor != "postgresql":
+            self.stdout.write("Nothing to do: the dashboard counts directly on this database.")
+            return
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT time_zone FROM inquiries_demand_day LIMIT 1")
+            row = cursor.fetchone()
+            if row is None or row[0] == settings.TIME_ZONE:
+                cursor.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY inquiries_demand_day")
+            else:
+                cursor.execute("DROP MATERIALIZED VIEW inquiries_demand_day")
+                for statement in DAY_VIEW_SQL:
+                    cursor.execute(statement, {"zone": settings.TIME_ZONE})
+        self.stdout.write("Demand day view counted again.")
