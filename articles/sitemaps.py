@@ -1,9 +1,10 @@
 """Sitemaps for search engines: live articles, and the topics and authors that have them."""
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Greatest
 
-from articles.models import Article, Author, Topic
+from articles.models import Article, ArticleVersion, Author, Topic
 
 
 class ArticleSitemap(Sitemap):
@@ -56,8 +57,27 @@ class TopicSitemap(_WithLiveArticles):
 
 
 class AuthorSitemap(_WithLiveArticles):
+    """Authors named by a live version, in its byline or as its medical reviewer (both are
+    on the author's page)."""
+
     model = Author
-    relation = "article_versions"
+
+    def items(self):
+        live = Article.objects.live().values("live_version__pk")
+
+        def newest(**role):
+            versions = ArticleVersion.objects.filter(pk__in=live, **role)
+            return Subquery(versions.order_by("-live_from").values("live_from")[:1])
+
+        wrote, reviewed = newest(authors=OuterRef("pk")), newest(medical_reviewer=OuterRef("pk"))
+        # Coalesce both ways: SQLite's two-argument MAX() is NULL when either side is.
+        return (
+            Author.objects.annotate(
+                last_published=Greatest(Coalesce(wrote, reviewed), Coalesce(reviewed, wrote))
+            )
+            .filter(last_published__isnull=False)
+            .order_by("slug")
+        )
 
 
 SITEMAPS = {"articles": ArticleSitemap, "topics": TopicSitemap, "authors": AuthorSitemap}

@@ -295,7 +295,7 @@ def test_an_unpublished_topic_change_changes_no_reader_page(client):
     assert "Resting well" in page(client, old_topic.get_absolute_url())[1]
     assert "Resting well" not in page(client, new_topic.get_absolute_url())[1]
     assert "Resting well" not in page(client, "/articles/?q=sleep")[1]
-    assert "/topics/sleep/" not in page(client, "/sitemap.xml")[1]
+    assert "/topics/sleep/" not in page(client, "/sitemap-topics.xml")[1]
     assert "<category>Fatigue</category>" in page(client, "/feeds/articles/")[1]
     assert "Sleep" not in page(client, "/")[1]
 
@@ -304,7 +304,7 @@ def test_an_unpublished_topic_change_changes_no_reader_page(client):
     assert "Resting well" in page(client, new_topic.get_absolute_url())[1]
     assert "Resting well" not in page(client, old_topic.get_absolute_url())[1]
     assert "Resting well" in page(client, "/articles/?q=sleep")[1]
-    assert "/topics/sleep/" in page(client, "/sitemap.xml")[1]
+    assert "/topics/sleep/" in page(client, "/sitemap-topics.xml")[1]
 
 
 def test_an_unpublished_byline_change_changes_no_reader_page(client):
@@ -316,7 +316,7 @@ def test_an_unpublished_byline_change_changes_no_reader_page(client):
     assert "Joint pain" in page(client, old_author.get_absolute_url())[1]
     assert "Joint pain" not in page(client, new_author.get_absolute_url())[1]
     assert "Ana Ortiz" in page(client, article.get_absolute_url())[1]
-    assert "/authors/ben-okafor/" not in page(client, "/sitemap.xml")[1]
+    assert "/authors/ben-okafor/" not in page(client, "/sitemap-authors.xml")[1]
     assert "Ben Okafor" not in page(client, "/feeds/articles/")[1]
 
     article.publish()
@@ -346,7 +346,13 @@ def test_an_unpublished_slug_change_changes_no_list_feed_or_sitemap(client):
     article = make_live_article("Addresses", slug="addresses")
     new_version(article, slug="addresses-renamed")
 
-    for url in ("/", "/articles/", "/feeds/articles/", "/sitemap.xml", "/articles/?q=addresses"):
+    for url in (
+        "/",
+        "/articles/",
+        "/feeds/articles/",
+        "/sitemap-articles.xml",
+        "/articles/?q=addresses",
+    ):
         html = page(client, url)[1]
         assert "addresses-renamed" not in html, url
         assert "/articles/addresses/" in html, url
