@@ -96,15 +96,15 @@ readers send us. People with lupus, rheumatoid arthritis and fibromyalgia want t
 whether it could ease their pain. This article sets out what we found, so that you can take
 it to your own doctor and talk it through.</p>
 <h2>What LDN is</h2>
-<p>Naltrexone is not a new drug. Since the 1980s it has been prescribed at full strength to
-help people stop using opioids or alcohol: it blocks the effect of opioids, so taking them
+<p>Naltrexone is not a new drug. Since the 1980s doctors have prescribed it at full strength to
+help people stop using opioids or alcohol. It blocks the effect of opioids, so taking them
 no longer brings the expected high. "Low dose" means a small fraction of that usual amount,
 normally taken once a day at bedtime.</p>
 <h2>How it is thought to work</h2>
 <p>Our bodies make their own pain-relieving chemicals, called endorphins, which act on
-opioid receptors. The idea behind LDN is that briefly blocking those receptors for a few
-hours at night prompts the body to make more endorphins, which then act once the medicine
-has worn off. Supporters also suggest that it calms inflammation in the nervous system.
+opioid receptors. The idea behind LDN is that a short block of those receptors at night
+prompts the body to make more endorphins. These then act once the medicine has worn
+off. Supporters also suggest that it calms inflammation in the nervous system.
 These explanations are still theories.</p>
 <h2>Is it approved for lupus?</h2>
 <p>No. Naltrexone is approved for opioid and alcohol dependence only. Using it at a low
@@ -141,11 +141,11 @@ signals.</p>
 <ul>
 <li>In 2009, Jarred Younger and Sean Mackey at Stanford ran a small pilot study in which
 women with fibromyalgia reported less pain and fatigue while taking LDN than while taking
-a placebo.</li>
+a placebo [1].</li>
 <li>In 2013 the same group published a crossover trial in 31 women, in the journal
 <em>Arthritis &amp; Rheumatism</em>. Each woman took LDN for some weeks and a placebo for
 others without knowing which was which. Pain fell further with LDN than with the placebo,
-and more of the women rated themselves as clearly improved.</li>
+and more of the women rated themselves as clearly improved [2].</li>
 </ul>
 <p>Both studies were small and short. They are a reason to study LDN properly, not proof
 that it works, and they say nothing directly about lupus.</p>
@@ -154,13 +154,13 @@ that it works, and they say nothing directly about lupus.</p>
 MAIN_V3_BODY_EXTRA = """
 <h2>Why doctors disagree</h2>
 <p>Many doctors have never prescribed LDN, partly because it is a cheap, old medicine that
-no company is funding large trials for. Some are openly sceptical: they point out that the
-proposed mechanisms are unproven, and that a treatment said to boost the immune system is an
-odd fit for autoimmune disease, where the immune system is already overactive. Others,
+no company is funding large trials for. Some doubt it openly. They point out that no one
+has shown how it would work. They add that a medicine said to boost the immune system is an
+odd fit for lupus, where the immune system is already too active. Others,
 especially in integrative and functional medicine, are enthusiastic and prescribe it for a
 range of autoimmune and pain conditions.</p>
-<p>Naltrexone has a long safety record at its usual dose, but little is known about taking a
-low dose for years. If you are curious about LDN, bring this article to your
+<p>Naltrexone has a long safety record at its usual dose [4], but little is known about
+taking a low dose for years [3]. If you are curious about LDN, bring this article to your
 rheumatologist, ask how it might fit with your current treatment, and decide together.</p>
 """
 
@@ -390,6 +390,8 @@ def _create_main_article(topics, authors, disclaimer):
         **{key: value.strip() for key, value in MAIN_V1.items()},
     )
     article.topics.set([topics[s] for s in ("low-dose-naltrexone", "lupus", "pain-management")])
+    article.main_topic = topics["low-dose-naltrexone"]
+    article.save()
     ArticleAuthor.objects.create(article=article, author=authors["dana-whitfield"], order=0)
     Source.objects.create(article=article, order=0, **MAIN_SOURCES[3])
     v1 = article.save_version(change_note="First draft from readers' questions.")

@@ -66,6 +66,7 @@ _KINDS = {
         "words",
         lambda v: "; ".join(f"{a['name']} ({a['credentials']})" for a in v or []),
     ),
+    "topic": ("value", lambda v: (v or {}).get("name", "")),
     "person": ("value", lambda v: (v or {}).get("name", "")),
     "disclaimer": ("words", lambda v: (v or {}).get("text", "")),
     "date": ("value", _date_value),

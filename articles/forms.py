@@ -98,6 +98,14 @@ def posted_rows(data, prefix, field):
     return values
 
 
+class UnlabelledHiddenInput(forms.HiddenInput):
+    """The admin prints a label for every field in a fieldset; a label must not point at a
+    hidden input (Nu Html Checker error), so this one names no element."""
+
+    def id_for_label(self, id_):
+        return None
+
+
 class ArticleAdminForm(forms.ModelForm):
     """The working copy plus what the next version needs: a change note, and a guard
     against saving over someone else's newer version."""
@@ -117,7 +125,7 @@ class ArticleAdminForm(forms.ModelForm):
     based_on_version = forms.IntegerField(
         required=False,
         min_value=0,
-        widget=forms.HiddenInput(attrs={"form": "article_form"}),
+        widget=UnlabelledHiddenInput(attrs={"form": "article_form"}),
         help_text="The version this form was opened on.",
     )
 
@@ -164,6 +172,9 @@ class ArticleAdminForm(forms.ModelForm):
                 field.help_text = format_html(
                     '<strong class="needed-to-publish">{}</strong> {}', note, field.help_text
                 )
+        # The hidden copy of a callable default must not carry aria-describedby (issue 17).
+        if "disclaimer" in self.fields:
+            self.fields["disclaimer"].show_hidden_initial = False
 
     def clean_image(self):
         image = self.cleaned_data.get("image")

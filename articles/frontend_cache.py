@@ -145,13 +145,11 @@ def _reverse(name, *args):
         return []
 
 
-def _shared_paths():
-    """Pages every publish can change: home, list, feeds and sitemap."""
-    paths = ["/", reverse("articles:list")]
-    for name in ("articles:feed", "articles:feed-atom", "articles:sitemap"):
-        paths += _reverse(name)
+def _sitemap_paths():
+    """The sitemap index and each of its sections."""
     from articles.sitemaps import SITEMAPS
 
+    paths = _reverse("articles:sitemap")
     for section in SITEMAPS:
         try:
             paths.append(reverse("articles:sitemap-section", kwargs={"section": section}))
@@ -160,11 +158,22 @@ def _shared_paths():
     return paths
 
 
+def _shared_paths():
+    """Pages every publish can change: home, list, feeds and sitemap."""
+    paths = ["/", reverse("articles:list")]
+    for name in ("articles:feed", "articles:feed-atom"):
+        paths += _reverse(name)
+    return paths + _sitemap_paths()
+
+
 def addresses_for_article(article, version=None):
     """Every address that shows `article`: its page, its topics' and authors' pages (as it was
     shown, and as it is now shown), and the shared pages."""
     paths = set(_shared_paths()) | {article.get_absolute_url()}
     contents = [v.content for v in (version, article.live_version) if v is not None]
+    # Every address it was ever published under: after a new slug, the old ones redirect.
+    published = article.versions.filter(live_from__isnull=False).values_list("slug", flat=True)
+    paths |= {reverse("articles:detail", args=[slug]) for slug in set(published) if slug}
     for content in contents:
         paths |= {reverse("articles:topic", args=[t["slug"]]) for t in content.get("topics", [])}
         people = list(content.get("authors", [])) + [content.get("medical_reviewer") or {}]
@@ -181,7 +190,7 @@ def addresses_for(instance):
         name = "articles:topic" if isinstance(instance, Topic) else "articles:author"
         for slug in {instance.slug, getattr(instance, "_slug_before_save", instance.slug)}:
             paths.add(reverse(name, args=[slug]))
-        paths |= {"/"} | set(_reverse("articles:sitemap"))
+        paths |= {"/"} | set(_sitemap_paths())
     elif isinstance(instance, Disclaimer):
         live = Article.objects.live().filter(disclaimer=instance).only("slug")
         paths |= {article.get_absolute_url() for article in live}

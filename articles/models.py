@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.html import strip_tags
 
-from articles import search
+from articles import content_checks, search
 from articles.richtext import RichTextField
 from articles.signals import article_workflow
 
@@ -236,6 +236,7 @@ CONTENT_FIELDS = (
     ContentField("statements", "Statements readers see", "statements"),
     ContentField("reading_minutes", "Reading time (minutes)", "reading_minutes"),
     ContentField("topics", "Topics", "topics"),
+    ContentField("main_topic", "Main topic", "topic"),
     ContentField("authors", "Authors", "authors"),
     ContentField("medical_reviewer", "Medical reviewer", "person"),
     ContentField("disclaimer", "Disclaimer", "disclaimer"),
@@ -450,6 +451,16 @@ class Article(models.Model):
         ),
     )
     topics = models.ManyToManyField(Topic, blank=True, related_name="articles")
+    main_topic = models.ForeignKey(
+        Topic,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="What the article is mainly about. The question form under it selects this "
+        "topic, so readers' questions from this page are counted under it. Empty: the first of "
+        "its topics in alphabetical order.",
+    )
     authors = models.ManyToManyField(
         Author, through="ArticleAuthor", blank=True, related_name="articles"
     )
@@ -635,6 +646,9 @@ class Article(models.Model):
             ]
         if kind == "authors":
             return [_author_data(author) for author in related["authors"]]
+        if kind == "topic":
+            topic = getattr(self, key)
+            return {"id": topic.pk, "name": topic.name, "slug": topic.slug} if topic else None
         if kind == "person":
             person = getattr(self, key)
             return _author_data(person) if person else None
@@ -960,6 +974,8 @@ class Article(models.Model):
             self.cautions = "\n".join(value or [])
         elif kind == "date":
             setattr(self, key, _date_or_none(value))
+        elif kind == "topic":
+            setattr(self, key, Topic.objects.filter(pk=value["id"]).first() if value else None)
         elif kind == "person":
             setattr(self, key, Author.objects.filter(pk=value["id"]).first() if value else None)
         elif kind == "disclaimer":
@@ -1288,6 +1304,7 @@ def publish_problems(content):
             + ", ".join(off_label)
             + ")."
         )
+    problems += content_checks.publish_blocks(content)  # e.g. body images without alt text
     return problems
 
 

@@ -1,10 +1,10 @@
 """Sitemaps for search engines: live articles, and the topics and authors that have them."""
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Max, Q
 from django.db.models.functions import Coalesce, Greatest
 
-from articles.models import Article, ArticleVersion, Author, Topic
+from articles.models import Article, Author, Topic
 
 
 class ArticleSitemap(Sitemap):
@@ -57,26 +57,21 @@ class TopicSitemap(_WithLiveArticles):
 
 
 class AuthorSitemap(_WithLiveArticles):
-    """Authors named by a live version, in its byline or as its medical reviewer (both are
-    on the author's page)."""
+    """Authors with a live article they wrote or reviewed (both are on their page)."""
 
     model = Author
+    relation = "article_versions"
 
     def items(self):
         live = Article.objects.live().values("live_version__pk")
-
-        def newest(**role):
-            versions = ArticleVersion.objects.filter(pk__in=live, **role)
-            return Subquery(versions.order_by("-live_from").values("live_from")[:1])
-
-        wrote, reviewed = newest(authors=OuterRef("pk")), newest(medical_reviewer=OuterRef("pk"))
-        # Coalesce both ways: SQLite's two-argument MAX() is NULL when either side is.
+        wrote = Q(article_versions__in=live)
+        reviewed = Q(reviewed_versions__in=live)
+        as_author = Max("article_versions__live_from", filter=wrote)
+        as_reviewer = Max("reviewed_versions__live_from", filter=reviewed)
+        # SQLite's GREATEST is NULL when either is: someone who only reviewed still counts.
+        newest = Greatest(Coalesce(as_author, as_reviewer), Coalesce(as_reviewer, as_author))
         return (
-            Author.objects.annotate(
-                last_published=Greatest(Coalesce(wrote, reviewed), Coalesce(reviewed, wrote))
-            )
-            .filter(last_published__isnull=False)
-            .order_by("slug")
+            Author.objects.filter(wrote | reviewed).annotate(last_published=newest).order_by("slug")
         )
 
 

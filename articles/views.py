@@ -176,7 +176,9 @@ class ArticleDetailView(DetailView):
 @require_GET
 def robots_txt(request):
     sitemap = request.build_absolute_uri(reverse("articles:sitemap"))
-    lines = ["User-agent: *", "Allow: /", "Disallow: /admin/", "", f"Sitemap: {sitemap}", ""]
+    # Disallow first: Python's robotparser (and other first-match parsers) stops at the first
+    # rule that matches, so "Allow: /" before it would let them into /admin/.
+    lines = ["User-agent: *", "Disallow: /admin/", "Allow: /", "", f"Sitemap: {sitemap}", ""]
     response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
     response["Cache-Control"] = f"public, max-age={60 * 60 * 24}"
     return response

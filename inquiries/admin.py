@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST
 
 from articles.models import Article, Topic
 from articles.search import suggest
+from audit.models import Action, AuditEntry
 from inquiries import demand
 from inquiries.forms import AddTopicForm, LinkArticleForm, ReaderDataForm, ReplyForm
 from inquiries.mail import ReplyNotAllowed, deliver, send_reply
@@ -366,7 +367,13 @@ class InquiryAdmin(admin.ModelAdmin):
                 **(extra_context or {}),
                 **self.conversation_context(request, inquiry),
             }
-        return super().change_view(request, object_id, form_url, extra_context)
+        response = super().change_view(request, object_id, form_url, extra_context)
+        # Who looked at which reader's name and address (audit log); only a page that showed it.
+        if can_see_personal_data(request.user) and getattr(response, "context_data", None):
+            shown = response.context_data.get("original")
+            if shown is not None:
+                AuditEntry.objects.record(Action.PERSONAL_DATA_VIEWED, request=request, obj=shown)
+        return response
 
     # The reply being written is kept in the staff member's session until it is sent, so a
     # preview, a refusal or leaving the page never loses it (and Back resubmits nothing).
@@ -475,6 +482,16 @@ class InquiryAdmin(admin.ModelAdmin):
     def reply_wanted_marker(self, obj):
         return obj.reply_wanted
 
+    # Deleting a reader's question (an erasure request) is recorded, by id, with who did it.
+    def delete_model(self, request, obj):
+        AuditEntry.objects.record(Action.ERASURE, request=request, obj=obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for inquiry in queryset:
+            AuditEntry.objects.record(Action.ERASURE, request=request, obj=inquiry)
+        super().delete_queryset(request, queryset)
+
     @admin.display(description="question", ordering="question")
     def summary(self, obj):
         return str(obj)
@@ -579,6 +596,13 @@ class InquiryAdmin(admin.ModelAdmin):
         columns = EXPORT_COLUMNS
         if can_see_personal_data(request.user):
             columns = EXPORT_COLUMNS + PERSONAL_EXPORT_COLUMNS
+        AuditEntry.objects.record(
+            Action.EXPORT,
+            request=request,
+            what="inquiries CSV",
+            rows=queryset.count(),
+            personal_data=can_see_personal_data(request.user),
+        )
         writer = csv.writer(_Echo())
 
         def rows():
@@ -603,11 +627,23 @@ class InquiryAdmin(admin.ModelAdmin):
         found = None
         if form.is_valid():
             found = Inquiry.objects.from_address(form.cleaned_data["email"])
+            ids = list(found.values_list("pk", flat=True))
             if "download" in request.POST:
+                AuditEntry.objects.record(
+                    Action.EXPORT,
+                    request=request,
+                    what="reader data",
+                    rows=len(ids),
+                    personal_data=True,
+                    inquiries=ids,
+                )
                 return self._reader_data_file(found)
             if "erase" in request.POST:
                 if form.cleaned_data["confirm_erase"]:
                     count = found.erase_personal_data()
+                    AuditEntry.objects.record(
+                        Action.ERASURE, request=request, what="reader's request", inquiries=ids
+                    )
                     self.message_user(
                         request,
                         f"Erased {count} question(s) from that address: their details, "
@@ -616,6 +652,13 @@ class InquiryAdmin(admin.ModelAdmin):
                     )
                     return redirect(reverse("admin:inquiries_inquiry_reader_data"))
                 form.add_error("confirm_erase", "Tick the box to confirm the erasure.")
+            elif ids:
+                AuditEntry.objects.record(
+                    Action.PERSONAL_DATA_VIEWED,
+                    request=request,
+                    what="reader data request",
+                    inquiries=ids,
+                )
         context = {
             **self.admin_site.each_context(request),
             "title": "A reader's data",

@@ -387,7 +387,8 @@ def content_gaps(asked, minimum=None):
     {topic id: inquiries in the period}."""
     minimum = settings.INQUIRY_CONTENT_GAP_MIN if minimum is None else minimum
     # Per topic, one probe for a live article on it (not a scan of every live article).
-    covered = Exists(Article.objects.live().filter(topics=OuterRef("pk")))
+    # The topics readers see: the live version's, not an unpublished edit's.
+    covered = Exists(Article.objects.live().filter(live_version__topics=OuterRef("pk")))
     gaps = []
     for topic in Topic.objects.exclude(covered).order_by("name"):
         topic.asked = asked.get(topic.pk, 0)

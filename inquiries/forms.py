@@ -111,9 +111,11 @@ class AskForm(forms.Form):
         initial = {"form_token": new_form_token(shared)}
         if article is not None:
             initial["article"] = article.live_version.slug if article.live_version else ""
-            # The live snapshot lists the topics readers see, sorted by name: no query needed.
-            topics = article.live_version.content.get("topics", []) if article.live_version else []
-            initial["topic"] = topics[0]["id"] if topics else None
+            # The live snapshot names the article's main topic (else its topics, sorted by
+            # name): no query needed.
+            content = article.live_version.content if article.live_version else {}
+            main = content.get("main_topic") or (content.get("topics") or [None])[0]
+            initial["topic"] = main["id"] if main else None
         return cls(initial=initial)
 
     def clean_website(self):

@@ -48,9 +48,16 @@ INSTALLED_APPS = [
     "ckeditor_uploader",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ldn_portal",
     "articles",
     "inquiries",
+    "glossary",
+    "sourcecheck",
+    "audit",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +79,12 @@ MIDDLEWARE = [
     # token, so the CSRF middleware sets no cookie on them.
     "articles.cache.ReaderPageCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who is signed in, for audit entries recorded where no request is passed (role changes).
+    "audit.context.CurrentRequestMiddleware",
+    "accounts.middleware.IdleSessionMiddleware",
+    # Whether this session passed the second factor; the staff area waits until it has.
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ldn_portal.middleware.DatabaseUnavailableMiddleware",
@@ -146,7 +159,10 @@ else:
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -252,6 +268,20 @@ AXES_CLIENT_IP_CALLABLE = "ldn_portal.security.client_ip_address"
 # How many proxies in front of gunicorn append to X-Forwarded-For (0: use the socket address).
 TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 
+# Staff accounts (accounts app, issue 14) ----------------------------------------------------
+# Staff who can publish or see readers' personal data pass a second factor (an authenticator
+# app, or a recovery code) after the password. Off by default only with debug on (make run).
+STAFF_TWO_FACTOR_REQUIRED = env.bool("LDN_STAFF_TWO_FACTOR", default=not DEBUG)
+# A session ends after this many seconds without a request (every signed-in request starts
+# the count again: accounts.middleware.IdleSessionMiddleware), and, in production, when the
+# browser closes.
+SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_IDLE_SECONDS", default=8 * 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool(
+    "DJANGO_SESSION_EXPIRE_AT_BROWSER_CLOSE", default=not DEBUG
+)
+# Audit log entries older than this are deleted by `manage.py purge_audit_log` (daily cron).
+AUDIT_RETENTION_DAYS = env.int("LDN_AUDIT_RETENTION_DAYS", default=2 * 365)
+
 # Uploads: keep requests bounded; image-specific limits live in the articles app.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -266,6 +296,9 @@ DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="portal@localh
 
 # The organization ----------------------------------------------------------------------
 SITE_NAME = env.str("LDN_SITE_NAME", default="LDN Portal")
+# Reading level editors aim for (Flesch-Kincaid grade; issue 17). A warning, never a block.
+LDN_READING_GRADE_TARGET = env.float("LDN_READING_GRADE_TARGET", default=8.0)
+OTP_TOTP_ISSUER = SITE_NAME  # the name staff see in their authenticator app
 ORGANIZATION_NAME = env.str("LDN_ORGANIZATION_NAME", default="Lupus Community Network")
 CONTACT_EMAIL = env.str("LDN_CONTACT_EMAIL", default="info@example.org")
 IMAGE_RIGHTS_NOTICE = env.str(

@@ -17,6 +17,8 @@ admin.site.site_title = settings.SITE_NAME
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    # Under /admin/ so it gets the staff area's policy and is never cached for readers.
+    path("admin/two-factor/", include("accounts.urls")),
     # The admin index is the staff home (its panels are in ldn_portal/staff_home.py).
     path("admin/", staff_home.index, name="staff_home"),
     path("admin/", admin.site.urls),
@@ -28,6 +30,7 @@ urlpatterns = [
         name="ckeditor_browse",
     ),
     path("", include("inquiries.urls")),
+    path("", include("glossary.urls")),
     path("", include("articles.urls")),
 ]
 

@@ -205,6 +205,21 @@ def test_cloudflare_is_told_exactly_the_addresses_that_show_the_article(cloudfla
 
 
 @pytest.mark.django_db(transaction=True)
+def test_publishing_a_new_address_purges_the_old_one_too(cloudflare):
+    article = make_live_article("Eye checks")
+    cloudflare.calls.clear()
+    article.slug = "eye-checks-for-lupus"
+    article.save()
+
+    publish(article, article.save_version(change_note="New address"))
+
+    site = "https://portal.example.org"
+    urls = purged(cloudflare)
+    assert site + "/articles/eye-checks/" in urls
+    assert site + "/articles/eye-checks-for-lupus/" in urls
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_topic_edit_purges_its_old_and_new_page_the_home_page_and_the_sitemap(cloudflare):
     topic = make_topic("Skin")
     cloudflare.calls.clear()
@@ -212,7 +227,16 @@ def test_a_topic_edit_purges_its_old_and_new_page_the_home_page_and_the_sitemap(
     topic.save()
     site = "https://portal.example.org"
     assert purged(cloudflare) == sorted(
-        site + p for p in ("/", "/sitemap.xml", "/topics/skin/", "/topics/skin-and-sun/")
+        site + p
+        for p in (
+            "/",
+            "/sitemap.xml",
+            "/sitemap-articles.xml",
+            "/sitemap-topics.xml",
+            "/sitemap-authors.xml",
+            "/topics/skin/",
+            "/topics/skin-and-sun/",
+        )
     )
 
 

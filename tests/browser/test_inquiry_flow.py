@@ -38,6 +38,7 @@ def test_reader_question_reaches_staff_and_the_dashboard(live_server, page, sett
 
     page.goto(base + article.get_absolute_url())
     assert page.locator("#ask_topic").input_value() == str(ldn.pk)
+    page.get_by_text("Ask us a question about this article").click()  # it starts collapsed
     page.fill("#ask_question", "Could LDN help with my lupus fatigue?")
     page.click(".ask-article button[type=submit]")
     page.wait_for_url("**/ask/thanks/")

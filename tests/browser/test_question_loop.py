@@ -30,6 +30,9 @@ def sign_in(page, base, username):
 
 
 def ask_on_page(page, question, **reply):
+    collapsed = page.locator("details.ask-toggle:not([open]) > summary")
+    if collapsed.count():  # on an article page the form starts collapsed
+        collapsed.click()
     page.fill("#ask_question", question)
     if reply:
         page.check("#ask_reply_wanted")

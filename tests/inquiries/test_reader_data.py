@@ -82,3 +82,21 @@ def test_the_address_is_never_in_a_url(client, helen):
     changelist = client.get(reverse("admin:inquiries_inquiry_changelist")).content.decode()
     assert f'href="{URL}"' in changelist
     assert 'method="post"' in client.get(URL).content.decode()
+
+
+def test_each_step_of_a_request_is_recorded_with_who_and_what_but_not_the_address(
+    client, helen, ann
+):
+    from audit.models import Action, AuditEntry
+
+    client.post(URL, {"email": "ann@example.net", "find": "1"})
+    client.post(URL, {"email": "ann@example.net", "download": "1"})
+    client.post(URL, {"email": "ann@example.net", "erase": "1", "confirm_erase": "on"})
+
+    entries = list(AuditEntry.objects.order_by("at", "pk").values_list("action", "by_username"))
+    assert entries[-3:] == [
+        (Action.PERSONAL_DATA_VIEWED, "helen"),
+        (Action.EXPORT, "helen"),
+        (Action.ERASURE, "helen"),
+    ]
+    assert "ann@example.net" not in str(list(AuditEntry.objects.values()))

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from audit.models import Action, AuditEntry
 from inquiries.models import Inquiry
 
 SPAM_RETENTION_DAYS = 30
@@ -28,6 +29,13 @@ class Command(BaseCommand):
             raise CommandError("--older-than must be zero or more days.")
         blanked, deleted = Inquiry.objects.purge_personal_data(
             older_than_days=days, spam_days=SPAM_RETENTION_DAYS
+        )
+        AuditEntry.objects.record(
+            Action.PURGE,
+            what="inquiry personal data",
+            blanked=blanked,
+            spam_deleted=deleted,
+            older_than_days=days,
         )
         self.stdout.write(
             f"Personal data removed from {blanked} closed inquir{'y' if blanked == 1 else 'ies'} "

@@ -3,6 +3,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
+from audit.models import Action, AuditEntry
 from ldn_portal.content_backup import ContentEncoder, export_content
 
 
@@ -23,6 +24,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         document = export_content(personal_data=not options["without_personal_data"])
+        AuditEntry.objects.record(
+            Action.EXPORT,
+            what="content export",
+            rows=len(document["objects"]),
+            personal_data=document["contains_personal_data"],
+        )
         text = json.dumps(document, cls=ContentEncoder, ensure_ascii=False, indent=1)
         if options["output"]:
             with open(options["output"], "w", encoding="utf-8") as handle:

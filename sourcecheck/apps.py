@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class SourcecheckConfig(AppConfig):
+    name = "sourcecheck"
+    verbose_name = "Source link checks"
+
+    def ready(self):
+        from articles import content_checks
+        from sourcecheck.checks import broken_sources_check
+
+        content_checks.register(broken_sources_check)
