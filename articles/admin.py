@@ -8,23 +8,31 @@ permission (the Editors group); Authors get 403.
 
 import datetime
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+    JsonResponse,
+    QueryDict,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from articles import diff
-from articles.forms import ArticleAdminForm, AuthorAdminForm
+from articles import conflicts, diff
+from articles.forms import ArticleAdminForm, AuthorAdminForm, checklist, draft_problems
 from articles.models import (
     Article,
     ArticleAuthor,
@@ -33,13 +41,25 @@ from articles.models import (
     NewerVersionExists,
     OrganizationPolicy,
     PublishBlocked,
+    ScheduleChanged,
     Source,
     Topic,
+    VersionConflict,
+    scheduled_changes,
 )
 from articles.sanitize import clean_html
 from ldn_portal.security import reader_page_policy
 
 PUBLISH_PERMISSION = "articles.publish_article"
+# The edit form's tabs, in order: (key used in fieldset classes "tab-<key>", label).
+EDITOR_TABS = [
+    ("content", "Content"),
+    ("people", "People and sources"),
+    ("image", "Image and rights"),
+    ("review", "Review and publishing"),
+]
+# The query parameter that shows an editor's kept text from a refused save (articles.conflicts).
+CONFLICT_PARAMETER = "kept"
 
 
 @admin.register(Topic)
@@ -112,6 +132,8 @@ class SourceInline(admin.TabularInline):
     model = Source
     extra = 1
     fields = ("order", "title", "publisher", "url", "published_on", "kind")
+    # A plain address box: the admin's "Currently: <link> Change:" widget is too tall for a row.
+    formfield_overrides = {models.URLField: {"widget": forms.URLInput}}
     verbose_name_plural = "sources (in the order readers see them)"
 
 
@@ -163,64 +185,45 @@ class ArticleAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("title",)}
     filter_horizontal = ("topics",)
     actions = ["submit_selected_for_review", "publish_selected", "unpublish_selected"]
+    # Each fieldset's first class names its tab (EDITOR_TABS); the bylines and sources inlines
+    # sit in the "people" tab. What is about this save (change note, publish time, the version
+    # the form was opened on) sits beside the form with the Save and Publish buttons.
     fieldsets = [
-        (None, {"fields": ("title", "slug", "subtitle", "summary", "body")}),
+        (None, {"classes": ("tab-content",), "fields": ("title", "slug", "subtitle", "summary")}),
+        (None, {"classes": ("tab-content", "body-row"), "fields": ("body",)}),
+        ("Cautions", {"classes": ("tab-content",), "fields": ("cautions",)}),
         (
-            "Trust and safety",
-            {
-                "fields": (
-                    "cautions",
-                    "evidence_note",
-                    "funding_statement",
-                    "advertising_statement",
-                )
-            },
-        ),
-        ("For staff only", {"fields": ("editor_note",)}),
-        (
-            "People, topics and review",
-            {
-                "fields": (
-                    "topics",
-                    "medical_reviewer",
-                    "disclaimer",
-                    "last_reviewed",
-                    "next_review_due",
-                )
-            },
+            "Topics and medical review",
+            {"classes": ("tab-people",), "fields": ("topics", "medical_reviewer")},
         ),
         (
             "Hero image and its rights",
             {
-                "classes": ("collapse",),
+                "classes": ("tab-image",),
                 "fields": (
                     "image",
                     "image_alt",
-                    "image_caption",
-                    "image_credit",
-                    "image_rights_holder",
-                    "image_licence",
+                    ("image_credit", "image_caption"),
+                    ("image_rights_holder", "image_licence"),
                     "image_permission_contact",
-                    "image_link_back_required",
-                    "image_source_url",
+                    ("image_source_url", "image_link_back_required"),
                 ),
             },
         ),
         (
-            "Publishing",
+            "Evidence and review",
             {
-                "fields": (
-                    "status",
-                    "live_version_number",
-                    "has_unpublished_changes",
-                    "expire_at",
-                    "featured",
-                )
+                "classes": ("tab-review",),
+                "fields": ("evidence_note", ("last_reviewed", "next_review_due"), "disclaimer"),
             },
         ),
         (
-            "This save",
-            {"fields": ("change_note", "note_is_public", "based_on_version")},
+            "Trust statements",
+            {"classes": ("tab-review",), "fields": ("funding_statement", "advertising_statement")},
+        ),
+        (
+            "For staff",
+            {"classes": ("tab-review",), "fields": ("featured", "editor_note")},
         ),
     ]
 
@@ -284,10 +287,7 @@ class ArticleAdmin(admin.ModelAdmin):
         return actions
 
     def get_readonly_fields(self, request, obj=None):
-        fields = ["status", "live_version_number", "has_unpublished_changes", "expire_at"]
-        if not self.has_publish_permission(request):
-            fields += ["featured"]
-        return fields
+        return [] if self.has_publish_permission(request) else ["featured"]
 
     # The form -------------------------------------------------------------------------
     def formfield_for_dbfield(self, db_field, request, **kwargs):
@@ -298,12 +298,36 @@ class ArticleAdmin(admin.ModelAdmin):
             kwargs.pop("widget", None)
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
+    class Media:
+        css = {"all": ["articles/admin/editor.css"]}
+        js = ["articles/admin/editor.js"]
+
+    def view_on_site(self, obj):
+        """A live article opens on the site; anything else opens its preview, not a 404."""
+        if obj.is_live():
+            return obj.get_absolute_url()
+        return reverse("admin:articles_article_preview", args=[obj.pk])
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
         form.save_errors = getattr(request, "_article_save_errors", {})
         return form
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "GET" and object_id and CONFLICT_PARAMETER in request.GET:
+            kept = conflicts.kept_text(request, object_id, request.GET[CONFLICT_PARAMETER])
+            if kept is None:
+                messages.info(request, "That refused save is no longer kept: it was saved since.")
+                return HttpResponseRedirect(request.path)
+            # Show the kept text as a refused save again: the form is bound to it and the
+            # stale-version check fails again (the newer version still exists), so nothing
+            # is saved; the kept data passed the CSRF check when it was first posted.
+            request.method = "POST"
+            request.POST = kept
+            # Files cannot be kept; set no files so reading FILES does not re-parse the body.
+            request._files = MultiValueDict()
+            request._dont_enforce_csrf_checks = True
+            request._article_showing_kept_text = True
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except _SaveRefused as refused:
@@ -311,7 +335,17 @@ class ArticleAdmin(admin.ModelAdmin):
             request._article_save_errors = refused.errors
             return super().changeform_view(request, object_id, form_url, extra_context)
 
+    def _publishing(self, request):
+        """The editor pressed a publish button of the form: save, then publish (or schedule)."""
+        if "_publish" not in request.POST:
+            return False
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
+        return True
+
     def save_model(self, request, obj, form, change):
+        if getattr(request, "_article_showing_kept_text", False):
+            raise _SaveRefused({None: "Not saved yet: press Save to save the text below."})
         if change:
             # Hold the row until the save commits, so two saves cannot both pass the check.
             current = Article.objects.select_for_update().get(pk=obj.pk)
@@ -327,29 +361,91 @@ class ArticleAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         article = form.instance
+        note = {
+            "change_note": form.cleaned_data.get("change_note", ""),
+            "note_is_public": form.cleaned_data.get("note_is_public", False),
+        }
         try:
-            version = article.save_version(
-                by=request.user,
-                change_note=form.cleaned_data.get("change_note", ""),
-                note_is_public=form.cleaned_data.get("note_is_public", False),
-            )
+            if self._publishing(request):
+                # One operation: what is in the form is what readers get (now or at `at`).
+                version = article.save_and_publish(
+                    by=request.user, at=form.cleaned_data.get("publish_at"), **note
+                )
+            else:
+                version = article.save_version(by=request.user, **note)
+        except PublishBlocked as blocked:
+            refusal = "Nothing was saved or published. The publish checklist found:"
+            raise _SaveRefused({None: [refusal, *blocked.problems]}) from None
         except ValidationError as error:
             raise _SaveRefused(error.message_dict) from None
-        if version:
+        if self._publishing(request):
+            based_on = form.cleaned_data.get("based_on_version") or 0
+            saved = f"Saved as version {version.number}. " if version.number > based_on else ""
+            messages.success(request, saved + _published_message(article, version))
+        elif version:
             messages.info(request, f"Saved as version {version.number}.")
         else:
             messages.info(request, "Nothing changed, so no new version was saved.")
+        conflicts.forget(request, article.pk)
+
+    def response_change(self, request, obj):
+        # After publishing from the form, stay on the article: its status has just changed.
+        if "_publish" in request.POST:
+            return HttpResponseRedirect(self._change_url(obj))
+        return super().response_change(request, obj)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if "_publish" in request.POST:
+            return HttpResponseRedirect(self._change_url(obj))
+        return super().response_add(request, obj, post_url_continue)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None:
-            latest = obj.latest_version
-            context.update(
-                can_publish=self.has_publish_permission(request),
-                can_change=self.has_change_permission(request, obj),
-                latest_version=latest,
-                checklist=latest.publish_problems() if latest else [],
-            )
+        form = context["adminform"].form
+        stale = any(error.code == "stale" for error in form.errors.as_data().get("__all__", []))
+        if stale and obj is not None and not getattr(request, "_article_showing_kept_text", False):
+            # Keep the typed text on the server and show it again by GET: Back and reload
+            # then never ask to resend a form, and the text is still there.
+            token = conflicts.keep_text(request, obj.pk, request.POST)
+            url = f"{self._change_url(obj)}?{CONFLICT_PARAMETER}={token}"
+            return HttpResponseRedirect(url, status=303)
+        latest = obj.latest_version if obj is not None else None
+        if form.is_bound:
+            problems = draft_problems(form.data, obj)
+        else:
+            problems = latest.publish_problems() if latest else draft_problems(_initial_data(form))
+        rows = conflicts.rows(form, obj) if stale and obj is not None else None
+        context.update(
+            can_publish=self.has_publish_permission(request),
+            can_change=obj is None or self.has_change_permission(request, obj),
+            latest_version=latest,
+            checklist=checklist(problems),
+            checklist_url=reverse("admin:articles_article_checklist"),
+            scheduled_version=obj.scheduled_version if obj is not None else None,
+            editor_tabs=EDITOR_TABS,
+            conflict=rows,
+            conflict_values={
+                row["id"]: {"theirs": row["theirs_value"], "mine": row["mine_value"]}
+                for row in rows or []
+                if row["settable"]
+            },
+            kept_conflict=(
+                conflicts.kept_link(request, obj) if obj is not None and not stale else None
+            ),
+        )
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def checklist_view(self, request):
+        """The publish checklist for the form as it is now (posted by the page as staff type)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        article = None
+        if request.POST.get("article"):
+            article = Article.objects.filter(pk=request.POST["article"]).first()
+            if article is None or not self.has_view_permission(request, article):
+                raise Http404("No such article.")
+        elif not self.has_add_permission(request):
+            raise PermissionDenied
+        return JsonResponse({"items": checklist(draft_problems(request.POST, article))})
 
     # Extra pages --------------------------------------------------------------------------
     def get_urls(self):
@@ -373,13 +469,21 @@ class ArticleAdmin(admin.ModelAdmin):
                 "restore",
             ),
             ("<path:object_id>/versions/<int:number>/", self.version_view, "version"),
+            ("checklist/", self.checklist_view, "checklist"),
             ("<path:object_id>/compare/", self.compare_view, "compare"),
             ("<path:object_id>/preview/", self.preview_view, "preview"),
             ("<path:object_id>/publish/", self.publish_view, "publish"),
             ("<path:object_id>/unpublish/", self.unpublish_view, "unpublish"),
+            (
+                "<path:object_id>/cancel-unpublish/",
+                self.cancel_unpublish_view,
+                "cancel_unpublish",
+            ),
+            ("<path:object_id>/cancel-schedule/", self.cancel_schedule_view, "cancel_schedule"),
             ("<path:object_id>/archive/", self.archive_view, "archive"),
             ("<path:object_id>/submit/", self.submit_view, "submit"),
             ("trash/", self.trash_view, "trash"),
+            ("scheduled/", self.scheduled_view, "scheduled"),
             ("trash/empty/", self.empty_trash_view, "empty_trash"),
             ("trash/<int:pk>/restore/", self.restore_from_trash_view, "restore_from_trash"),
         ]
@@ -484,11 +588,43 @@ class ArticleAdmin(admin.ModelAdmin):
         response["Cache-Control"] = "private, no-store"
         return response
 
-    @transaction.atomic
-    def _restore(self, request, object_id, number):
+    def _confirm(self, request, article, *, action, title, readers, button, **extra):
+        """A confirmation page in the admin layout that says what readers will see afterwards."""
+        context = self._context(
+            request,
+            article,
+            title=title,
+            readers=readers,
+            button=button,
+            action=action,
+            **extra,
+        )
+        return TemplateResponse(request, "admin/articles/article/confirm.html", context)
+
+    def _readers_now(self, article):
+        if article.is_live():
+            number, address = article.live_version.number, article.get_absolute_url()
+            return f"Readers now see version {number} at {address}."
+        return "Readers do not see this article now."
+
+    def restore_view(self, request, object_id, number):
         article = self._article(request, object_id, publish=True, change=True)
         version = self._version(article, number)
-        restored = article.restore(version, by=request.user)
+        if request.method != "POST":
+            return self._confirm(
+                request,
+                article,
+                action=request.path,
+                title=f"Restore version {version.number}?",
+                readers=(
+                    f"{self._readers_now(article)} That does not change: restoring saves "
+                    f"version {version.number}'s content as a new version, which readers see "
+                    "only once it is published."
+                ),
+                button=f"Restore version {version.number}",
+            )
+        with transaction.atomic():
+            restored = article.restore(version, by=request.user)
         if restored:
             messages.success(
                 request,
@@ -497,59 +633,230 @@ class ArticleAdmin(admin.ModelAdmin):
             )
         else:
             messages.info(request, f"The working copy already matches version {version.number}.")
-        return article
-
-    def restore_view(self, request, object_id, number):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        article = self._restore(request, object_id, number)
         return HttpResponseRedirect(self._change_url(article))
 
     def publish_view(self, request, object_id):
+        """Publish (or schedule, with `at`) the version the editor saw, posted as `version`.
+
+        Without a version number, or when a newer version was saved since, nothing is
+        published: the editor is asked which version readers should see.
+        """
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         article = self._article(request, object_id, publish=True)
         try:
-            # The number of the version the editor saw; without one, the latest saved.
-            number = int(request.POST["version"]) if request.POST.get("version") else None
+            seen = int(request.POST.get("version", ""))
+        except ValueError:
+            seen = None
+        try:
             at = _posted_moment(request.POST.get("at"))
         except ValueError:
-            messages.error(request, "Not published: the version or the moment was not valid.")
+            messages.error(request, "Not published: the moment was not a valid date and time.")
             return HttpResponseRedirect(self._change_url(article))
+        version = article.versions.filter(number=seen).first() if seen else None
+        if version is None:
+            return self._ask_which_version(request, article, None, at)
         try:
-            version = article.publish(number, by=request.user, at=at, allow_newer=number is None)
+            published = article.publish(
+                version, by=request.user, at=at, allow_newer="confirmed" in request.POST
+            )
         except PublishBlocked as blocked:
             messages.error(request, "Not published. The publish checklist found:")
             for problem in blocked.problems:
                 messages.error(request, problem)
-        except NewerVersionExists as newer:
-            messages.error(request, f"Not published. {newer}")
+        except NewerVersionExists:
+            return self._ask_which_version(request, article, version, at)
         else:
-            messages.success(request, _published_message(article, version))
+            messages.success(request, _published_message(article, published))
         return HttpResponseRedirect(self._change_url(article))
 
-    def unpublish_view(self, request, object_id):
-        return self._workflow(
-            request, object_id, "unpublish", "Unpublished: readers no longer see it."
+    def _ask_which_version(self, request, article, seen, at):
+        latest = article.latest_version
+        if seen is not None and latest is not None:
+            situation = (
+                f"You looked at version {seen.number}, but version {latest.number} was saved "
+                "since. Nothing has been published."
+            )
+            compare_url = (
+                f"{reverse('admin:articles_article_compare', args=[article.pk])}"
+                f"?a={seen.number}&b={latest.number}"
+            )
+        else:
+            situation, compare_url = "Nothing has been published.", None
+        return self._confirm(
+            request,
+            article,
+            action=request.path,
+            title="Which version should readers see?",
+            readers=f"{self._readers_now(article)} {situation}",
+            button=f"Publish version {latest.number}" if latest else None,
+            hidden={"version": latest.number, "confirmed": "1", "at": request.POST.get("at", "")}
+            if latest
+            else {},
+            compare_url=compare_url,
         )
 
-    def archive_view(self, request, object_id):
-        return self._workflow(request, object_id, "archive", "Archived: readers no longer see it.")
-
-    def submit_view(self, request, object_id):
+    def unpublish_view(self, request, object_id):
+        """Unpublish now, or at a moment (`at`): readers keep the live state until then."""
+        article = self._article(request, object_id, publish=True)
         if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        article = self._article(request, object_id, change=True)
-        article.submit_for_review(by=request.user)
-        messages.success(request, "Submitted for review. An editor can now publish it.")
+            return self._confirm(
+                request,
+                article,
+                action=request.path,
+                title=f"Unpublish “{article}”?",
+                readers=f"{self._readers_now(article)} Afterwards readers will no longer find "
+                "it: its address, lists, topics, search and feeds stop showing it. Every "
+                "version stays here, and publishing again brings it back.",
+                button="Unpublish",
+                hidden=self._live_seen(article),
+                moment={
+                    "label": "Unpublish at (optional)",
+                    "help": "Leave empty to unpublish now. Until that moment readers keep "
+                    "seeing what is live.",
+                },
+            )
+        try:
+            at = _posted_moment(request.POST.get("at"))
+        except ValueError:
+            messages.error(request, "Not unpublished: the moment was not a valid date and time.")
+            return HttpResponseRedirect(self._change_url(article))
+        if self._act(request, article, article.unpublish, at=at):
+            if at and at > timezone.now():
+                messages.success(
+                    request,
+                    f"Scheduled to leave the site at {_when(at)}: until then readers see it.",
+                )
+            else:
+                messages.success(request, "Unpublished: readers no longer see it.")
         return HttpResponseRedirect(self._change_url(article))
 
-    def _workflow(self, request, object_id, method, message):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
+    def cancel_unpublish_view(self, request, object_id):
         article = self._article(request, object_id, publish=True)
-        getattr(article, method)(by=request.user)
-        messages.success(request, message)
+        if request.method != "POST":
+            return self._confirm(
+                request,
+                article,
+                action=request.path,
+                title=f"Keep “{article}” on the site?",
+                readers=f"{self._readers_now(article)} It was to leave the site on "
+                f"{_when(article.expire_at) if article.expire_at else '(no date)'}; afterwards "
+                "it stays until someone unpublishes it.",
+                button="Cancel the planned unpublish",
+            )
+        article.cancel_unpublish(by=request.user)
+        messages.success(request, "The planned unpublish is cancelled: the article stays live.")
+        return HttpResponseRedirect(self._change_url(article))
+
+    def cancel_schedule_view(self, request, object_id):
+        article = self._article(request, object_id, publish=True)
+        pending = article.scheduled_version
+        if request.method != "POST":
+            if pending is None:
+                messages.info(request, "Nothing is scheduled for this article.")
+                return HttpResponseRedirect(self._change_url(article))
+            return self._confirm(
+                request,
+                article,
+                action=request.path,
+                title=f"Cancel the schedule of version {pending.number}?",
+                readers=f"{self._readers_now(article)} That stays so: version "
+                f"{pending.number} will not go live at {_when(pending.live_from)}; it stays "
+                "saved and can be published or scheduled again.",
+                button=f"Cancel the schedule of version {pending.number}",
+                hidden={"version": pending.number},
+            )
+        try:
+            number = int(request.POST.get("version", ""))
+        except ValueError:
+            number = None
+        try:
+            cancelled = article.cancel_schedule(by=request.user, version=number)
+        except ScheduleChanged as changed:
+            messages.error(request, f"Nothing was cancelled: the schedule changed. {changed}")
+        else:
+            if cancelled:
+                messages.success(
+                    request, f"Cancelled: version {cancelled.number} will not go live."
+                )
+        return HttpResponseRedirect(self._change_url(article))
+
+    def archive_view(self, request, object_id):
+        article = self._article(request, object_id, publish=True)
+        if request.method != "POST":
+            return self._confirm(
+                request,
+                article,
+                action=request.path,
+                title=f"Archive “{article}”?",
+                readers=f"{self._readers_now(article)} Afterwards readers will no longer find "
+                "it anywhere on the site. It leaves the lists of work in progress; every version "
+                "stays here and it can be published again.",
+                button="Archive",
+                hidden=self._live_seen(article),
+            )
+        if self._act(request, article, article.archive):
+            messages.success(request, "Archived: readers no longer see it.")
+        return HttpResponseRedirect(self._change_url(article))
+
+    @staticmethod
+    def _live_seen(article):
+        """The live version the confirmation page showed, so the action applies to that one."""
+        live = article.live_version
+        return {"version": live.number} if live else {}
+
+    def _act(self, request, article, method, **kwargs):
+        """Run a workflow `method` on the live version the editor saw; False if it changed."""
+        try:
+            number = int(request.POST["version"]) if request.POST.get("version") else None
+        except ValueError:
+            number = None
+        try:
+            method(by=request.user, version=number, **kwargs)
+        except VersionConflict as conflict:
+            messages.error(request, f"Nothing was changed: readers' version changed. {conflict}")
+            return False
+        return True
+
+    def scheduled_view(self, request):
+        """What will change for readers at a set moment, soonest first."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Scheduled",
+            "changes": scheduled_changes(),
+        }
+        return TemplateResponse(request, "admin/articles/article/scheduled.html", context)
+
+    def submit_view(self, request, object_id):
+        article = self._article(request, object_id, change=True)
+        latest = article.latest_version
+        problems = latest.publish_problems() if latest else []
+        if request.method != "POST":
+            return self._confirm(
+                request,
+                article,
+                action=request.path,
+                title=f"Submit “{article}” for review?",
+                readers=(
+                    f"{self._readers_now(article)} Submitting changes nothing for readers: an "
+                    "editor reviews the latest saved version"
+                    + (f" (version {latest.number})" if latest else "")
+                    + " before it is published."
+                ),
+                button="Submit for review",
+                checklist=checklist(problems),
+            )
+        article.submit_for_review(by=request.user)
+        if problems:
+            messages.warning(
+                request,
+                "Submitted for review. Before an editor can publish it: " + " ".join(problems),
+            )
+        else:
+            messages.success(request, "Submitted for review. An editor can now publish it.")
         return HttpResponseRedirect(self._change_url(article))
 
     # Trash ------------------------------------------------------------------------------------
@@ -621,6 +928,15 @@ class ArticleAdmin(admin.ModelAdmin):
         messages.success(request, f"Unpublished {len(queryset)} article(s).")
 
 
+def _initial_data(form):
+    """An unbound form's initial values as form data, for the checklist of a new article."""
+    data = QueryDict(mutable=True)
+    for name in ("summary", "disclaimer", "last_reviewed", "evidence_note"):
+        value = form[name].value()
+        data[name] = "" if value is None else str(getattr(value, "pk", value))
+    return data
+
+
 def _posted_moment(value):
     """A posted ISO date and time (local time when it names no zone), or None."""
     if not value:
@@ -629,11 +945,15 @@ def _posted_moment(value):
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
+def _when(moment):
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
 def _published_message(article, version):
     if version.live_from and version.live_from > timezone.now():
-        when = date_format(timezone.localtime(version.live_from), "DATETIME_FORMAT")
+        # Dates end in "p.m." or "a.m.": the moment goes mid-sentence, not before a full stop.
         return (
-            f"Version {version.number} is scheduled: readers will see it from {when}. "
-            "Until then they see what is live now."
+            f"Version {version.number} is scheduled for {_when(version.live_from)}: "
+            "until then readers see what is live now."
         )
     return f"Published version {version.number}: readers now see it."

@@ -49,6 +49,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Min
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 
@@ -87,7 +88,6 @@ def current_state():
 
 def _current_or_new(state):
     """`state` (as read from the cache) if it is still current, else a new generation."""
-    from django.utils import timezone
 
     now = timezone.now()
     if state is None or (state["boundary"] is not None and now.timestamp() >= state["boundary"]):

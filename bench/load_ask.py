@@ -27,6 +27,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -36,7 +37,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 DEFAULT_SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 TOKEN = re.compile(r'name="form_token" value="([^"]+)"')
-CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 def recreate_database(server_url, name):
@@ -131,6 +131,7 @@ class Reader:
 
     def __init__(self, base):
         parts = urllib.parse.urlsplit(base)
+        self.origin = f"{parts.scheme}://{parts.netloc}"
         self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
         self.statuses = Counter()
 
@@ -150,18 +151,22 @@ class Reader:
         raise AssertionError("unreachable")
 
     def ask(self, number):
-        response, page = self.request("GET", "/ask/")
-        html = page.decode()
-        cookie = response.getheader("Set-Cookie", "").split(";")[0]
+        _, page = self.request("GET", "/ask/")
         body = urllib.parse.urlencode(
             {
-                "csrfmiddlewaretoken": CSRF.search(html).group(1),
-                "form_token": TOKEN.search(html).group(1),
+                "form_token": TOKEN.search(page.decode()).group(1),
+                # What the page's script puts in: one per page view, so doubles are told apart.
+                "nonce": uuid.uuid4().hex,
                 "question": f"Load test question number {number}: is LDN safe with my medicines?",
                 "website": "",
             }
         )
-        headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+        # A browser's same-origin form post says so; the form refuses cross-site posts.
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Origin": self.origin,
+            "Sec-Fetch-Site": "same-origin",
+        }
         response, _ = self.request("POST", "/ask/", body=body, headers=headers)
         return response.status, response.getheader("Location", "")
 

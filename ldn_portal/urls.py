@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.static import serve
 
 from articles import upload_views
-from ldn_portal import views
+from ldn_portal import staff_home, views
 
 handler403 = views.permission_denied
 handler500 = views.server_error
@@ -16,6 +16,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     # Under /admin/ so it gets the staff area's policy and is never cached for readers.
     path("admin/two-factor/", include("accounts.urls")),
+    # The admin index is the staff home (its panels are in ldn_portal/staff_home.py).
+    path("admin/", staff_home.index, name="staff_home"),
     path("admin/", admin.site.urls),
     # django-ckeditor's URL names, with uploads checked by articles.uploads (issue 7).
     path("ckeditor/upload/", upload_views.upload, name="ckeditor_upload"),

@@ -313,22 +313,60 @@ def test_versions_cannot_be_edited_or_deleted_in_the_admin(client, editor):
 
 
 # Concurrent edits -------------------------------------------------------------------------
-def test_stale_form_is_refused_with_a_compare_link_and_keeps_the_text(client, editor):
+def test_stale_form_is_refused_and_shows_theirs_against_mine_on_the_same_page(client, editor):
     article = make_article()
     stale = form_data(article, body="<p>Second editor's paragraph</p>")
     # Someone else saves first.
     client.post(change_url(article), form_data(article, body="<p>First editor's paragraph</p>"))
 
-    response = client.post(change_url(article), stale)
+    refused = client.post(change_url(article), stale)
 
+    # Shown again by GET, so Back and reload never ask to resend the form.
+    assert refused.status_code == 303
+    assert refused["Location"].startswith(change_url(article) + "?kept=")
+    response = client.get(refused["Location"])
     assert response.status_code == 200
     page = response.content.decode()
     assert "after you opened it" in page
-    assert "Second editor&#x27;s paragraph" in page or "Second editor's paragraph" in page
-    assert f"{article_url('compare', article)}?a=1&amp;b=2" in page
+    rows = {row["name"]: row for row in response.context["conflict"]}
+    assert set(rows) == {"body"}
+    assert "First editor" in rows["body"]["theirs"]
+    assert "Second editor" in rows["body"]["mine"]
+    assert response.context["adminform"].form["body"].value() == "<p>Second editor's paragraph</p>"
+    sources = response.context["inline_admin_formsets"][1].formset
+    assert sources.is_bound and sources.management_form.is_valid()
+    assert sources.forms[0]["title"].value() == article.sources.get().title
     article.refresh_from_db()
     assert article.versions.count() == 2
     assert article.body == "<p>First editor's paragraph</p>"
+
+
+def test_kept_text_survives_leaving_the_page_and_is_offered_again(client, editor):
+    article = make_article()
+    stale = form_data(article, title="My title")
+    client.post(change_url(article), form_data(article, title="Their title"))
+    kept_url = client.post(change_url(article), stale)["Location"]
+
+    # Back (or any later visit) shows the saved article with a link to the kept text.
+    page = client.get(change_url(article)).content.decode()
+    assert "Show my unsaved text" in page
+    assert kept_url.replace("&", "&amp;") in page
+    assert client.get(kept_url).context["adminform"].form["title"].value() == "My title"
+
+
+def test_opening_kept_text_saves_nothing_and_an_old_token_redirects(client, editor):
+    article = make_article()
+    stale = form_data(article, title="My title")
+    client.post(change_url(article), form_data(article, title="Their title"))
+    kept_url = client.post(change_url(article), stale)["Location"]
+
+    client.get(kept_url)
+    client.get(kept_url)
+    assert article.versions.count() == 2
+
+    response = client.get(change_url(article) + "?kept=not-the-token")
+    assert response.status_code == 302
+    assert article.versions.count() == 2
 
 
 def test_save_that_slips_past_the_form_check_is_refused_inside_the_transaction(
@@ -350,7 +388,7 @@ def test_save_that_slips_past_the_form_check_is_refused_inside_the_transaction(
 
     monkeypatch.setattr(ArticleAdminForm, "_check_not_stale", miss_the_first_time)
 
-    response = client.post(change_url(article), stale)
+    response = client.post(change_url(article), stale, follow=True)
 
     assert response.status_code == 200
     assert response.content.decode().count("after you opened it") == 1
@@ -363,7 +401,7 @@ def test_saving_again_after_the_conflict_message_keeps_both_versions(client, edi
     article = make_article()
     stale = form_data(article, body="<p>Mine</p>")
     client.post(change_url(article), form_data(article, body="<p>Theirs</p>"))
-    refused = client.post(change_url(article), stale)
+    refused = client.post(change_url(article), stale, follow=True)
     assert refused.context["adminform"].form["based_on_version"].value() == 2
 
     stale["based_on_version"] = 2
@@ -381,7 +419,7 @@ def test_saving_again_after_the_conflict_message_keeps_both_versions(client, edi
 def test_editor_publishes_the_latest_version(client, editor):
     article = make_article()
 
-    response = client.post(article_url("publish", article), follow=True)
+    response = client.post(article_url("publish", article), {"version": 1}, follow=True)
 
     article.refresh_from_db()
     assert article.live_version.number == 1
@@ -392,7 +430,7 @@ def test_editor_publishes_the_latest_version(client, editor):
 def test_publish_shows_exactly_what_the_checklist_finds_missing(client, editor):
     article = make_article(authors=[], sources=0, last_reviewed=None)
 
-    response = client.post(article_url("publish", article), follow=True)
+    response = client.post(article_url("publish", article), {"version": 1}, follow=True)
 
     messages = [str(m) for m in response.context["messages"]]
     assert "Add at least one author." in messages
@@ -410,17 +448,25 @@ def test_change_form_lists_the_checklist_before_publishing(client, editor):
     assert "Add at least one source." in page
 
 
-def test_scheduled_publish_is_not_live_until_go_live(client, editor):
-    later = timezone.now() + datetime.timedelta(days=2)
-    article = make_article()
+def test_the_edit_form_never_changes_what_is_live_or_when(client, editor):
+    article = make_live_article()
+    later = timezone.now() + datetime.timedelta(days=3)
 
-    response = client.post(
-        article_url("publish", article), {"version": 1, "at": later.isoformat()}, follow=True
+    client.post(
+        change_url(article),
+        form_data(
+            article,
+            change_note="Typo",
+            title="New title",
+            expire_at_0=later.date().isoformat(),
+            expire_at_1="10:00:00",
+        ),
     )
 
-    assert "scheduled" in response.content.decode()
-    assert not Article.objects.live().filter(pk=article.pk).exists()
-    assert Article.objects.live(at=later + datetime.timedelta(minutes=1)).filter(pk=article.pk)
+    article = Article.objects.get(pk=article.pk)
+    assert article.versions.count() == 2
+    assert article.expire_at is None
+    assert article.live_version.number == 1
 
 
 def test_saving_the_form_leaves_the_schedule_and_the_live_version_alone(client, editor):
@@ -443,7 +489,7 @@ def test_saving_the_form_leaves_the_schedule_and_the_live_version_alone(client, 
     assert article.scheduled_version.live_from == later
 
 
-def test_publish_names_the_version_and_refuses_when_a_newer_one_exists(client, editor):
+def test_publish_names_the_version_and_asks_when_a_newer_one_exists(client, editor):
     article = make_article()
     article.title = "Saved meanwhile"
     article.save()
@@ -451,7 +497,7 @@ def test_publish_names_the_version_and_refuses_when_a_newer_one_exists(client, e
 
     response = client.post(article_url("publish", article), {"version": 1}, follow=True)
 
-    assert "Version 2 was saved after version 1" in response.content.decode()
+    assert "You looked at version 1, but version 2 was saved since" in response.content.decode()
     assert not Article.objects.live().exists()
     client.post(article_url("publish", article), {"version": 2})
     assert Article.objects.live().get().live_version.number == 2

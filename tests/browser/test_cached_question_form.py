@@ -36,7 +36,7 @@ def test_asking_from_a_cached_article_page_with_and_without_javascript(
     with_script = browser.new_context(viewport=PHONE).new_page()
     response = with_script.goto(url)
     assert "set-cookie" not in response.headers
-    with_script.locator("#ask-article-heading").scroll_into_view_if_needed()
+    with_script.get_by_text("Ask us a question about this article").click()  # it starts collapsed
     expect(with_script.locator("#ask_nonce")).not_to_have_value("")
     shot(with_script, "1-article-form-390-js")
 
@@ -58,7 +58,7 @@ def test_asking_from_a_cached_article_page_with_and_without_javascript(
     without_script = browser.new_context(viewport=PHONE, java_script_enabled=False).new_page()
     without_script.goto(url)
     expect(without_script.locator("#ask_nonce")).to_have_value("")
-    without_script.locator("#ask-article-heading").scroll_into_view_if_needed()
+    without_script.get_by_text("Ask us a question about this article").click()
     without_script.fill("#ask_question", QUESTION)
     shot(without_script, "4-article-form-390-no-js")
     time.sleep(4.2)  # past the token's bucket and the minimum fill time

@@ -62,18 +62,22 @@ def test_editor_writes_compares_and_publishes(live_server, page):
     page.fill("#id_summary", "How to spread your energy over the day.")
     page.wait_for_selector(".cke_wysiwyg_frame")
     type_in_editor(page, "Plan rest before you need it.")
+    # The form is in tabs (issue 12): review dates, then people and sources.
+    page.get_by_role("tab", name="Review and publishing").click()
     page.fill("#id_last_reviewed", "2026-01-10")
+    page.get_by_role("tab", name="People and sources").click()
     page.select_option("#id_article_authors-0-author", label="Dana Whitfield, RN")
     page.fill("#id_sources-0-title", "Fatigue and lupus: a patient guide")
     save_and_continue(page)
     expect(page.get_by_text("Saved as version 1.")).to_be_visible()
 
+    page.get_by_role("tab", name="Content").click()
     page.wait_for_selector(".cke_wysiwyg_frame")
     type_in_editor(page, " Split big jobs into small ones.")
     save_and_continue(page)
     expect(page.get_by_text("Saved as version 2.")).to_be_visible()
 
-    page.get_by_role("link", name="History").click()
+    page.get_by_role("link", name="History", exact=True).click()
     page.select_option("#compare-a", "1")
     page.select_option("#compare-b", "2")
     page.get_by_role("button", name="Compare").click()
@@ -111,7 +115,10 @@ def test_second_editor_saving_a_stale_form_gets_the_conflict_message(live_server
         save_and_continue(other)
 
         expect(other.get_by_text("after you opened it")).to_be_visible()
-        expect(other.get_by_role("link", name="Compare version 1 with version 2")).to_be_visible()
+        # Theirs against mine on the same page (issue 12), not a link away.
+        expect(other.locator(".conflict-row[data-field=body] .theirs")).to_contain_text(
+            "Use sunscreen."
+        )
         other.wait_for_selector(".cke_wysiwyg_frame")
         assert "Stay in the shade at noon." in editor_text(other)
         assert Article.objects.get(pk=article.pk).versions.count() == 2

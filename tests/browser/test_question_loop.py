@@ -85,7 +85,7 @@ def test_questions_become_an_article_and_the_asker_is_listed_after_an_update(
     Source.objects.create(article=article, title="A review of hair loss in lupus")
     article.save_version(change_note="First draft")
     staff.reload()
-    staff.click("button[name=publish]")
+    staff.click("#publish-button")  # the editor's Publish button (issue 12)
     expect(staff.locator(".messagelist")).to_contain_text("readers now see it")
 
     # 4. A reader asks a new question on the live page, wanting a reply.
@@ -94,7 +94,8 @@ def test_questions_become_an_article_and_the_asker_is_listed_after_an_update(
         page, "Will it grow back after stopping steroids?", name="Rosa", email="rosa@example.org"
     )
     asked = Inquiry.objects.get(question__startswith="Will it grow back")
-    article.refresh_from_db()
+    # A fresh instance: refresh_from_db() keeps the live version read before publishing.
+    article = Article.objects.get(pk=article.pk)
     assert asked.source_version == article.live_version
 
     # 5. An update with a public change note lists that reader for notification.

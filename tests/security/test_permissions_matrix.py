@@ -47,7 +47,12 @@ URLS = [
     ("restore", "post", "/admin/articles/article/{a}/versions/1/restore/"),
     ("unpublish", "post", "/admin/articles/article/{a}/unpublish/"),
     ("archive", "post", "/admin/articles/article/{a}/archive/"),
+    ("submit page", "get", "/admin/articles/article/{a}/submit/"),
+    ("restore page", "get", "/admin/articles/article/{a}/versions/1/restore/"),
+    ("unpublish page", "get", "/admin/articles/article/{a}/unpublish/"),
+    ("archive page", "get", "/admin/articles/article/{a}/archive/"),
     ("article delete", "get", "/admin/articles/article/{a}/delete/"),
+    ("scheduled list", "get", "/admin/articles/article/scheduled/"),
     ("topic list", "get", "/admin/articles/topic/"),
     ("topic add", "get", "/admin/articles/topic/add/"),
     ("topic change", "get", "/admin/articles/topic/{t}/change/"),
@@ -73,6 +78,7 @@ URLS = [
 PUBLIC = {"home", "list", "search", "article", "topic", "author page", "feed", "sitemap"}
 PUBLIC |= {"ask", "healthz"}
 ARTICLE_READ = {
+    "scheduled list",
     "articles app", "article list", "article change", "article history", "article compare",
     "article version", "article preview", "version preview", "topic list", "topic change",
     "author list", "author change", "disclaimer list", "disclaimer change",
@@ -81,7 +87,10 @@ INQUIRY_READ = {
     "inquiries app", "inquiry list", "inquiry search", "inquiry change", "inquiry csv",
     "dashboard",
 }  # fmt: skip
-PUBLISHING = {"publish", "restore", "unpublish", "archive"}
+PUBLISHING = {"restore", "unpublish", "archive"}
+# Publishing without naming the version seen asks which one (a page, 200); so do the
+# confirmation pages of the other actions.
+PUBLISHING_PAGES = {"publish", "restore page", "unpublish page", "archive page"}
 VOCABULARY_ADD = {"topic add", "author add", "disclaimer add"}
 EVERY_ADMIN = {key for key, _, _ in URLS} - PUBLIC
 
@@ -104,7 +113,7 @@ STAFF_BASE = {"admin index"}
 WITHOUT_ARTICLES = {"articles app": 404, "publish by GET": NOT_ALLOWED}
 WITHOUT_INQUIRIES = {"inquiries app": 404}
 AUTHOR = matrix(
-    STAFF_BASE | ARTICLE_READ | {"article add", "editor browse"},
+    STAFF_BASE | ARTICLE_READ | {"article add", "editor browse", "submit page"},
     redirects={"submit"},
     extra={"publish by GET": NOT_ALLOWED, **WITHOUT_INQUIRIES},
 )
@@ -113,8 +122,9 @@ AUTHOR = matrix(
 EDITOR = matrix(
     STAFF_BASE
     | ARTICLE_READ
-    | {"article add", "article delete", "editor browse"}
+    | {"article add", "article delete", "editor browse", "submit page"}
     | VOCABULARY_ADD
+    | PUBLISHING_PAGES
     | INQUIRY_READ,
     redirects={"submit"} | PUBLISHING,
     extra={"publish by GET": NOT_ALLOWED},
