@@ -194,7 +194,7 @@ class ArticleAdmin(admin.ModelAdmin):
         ("Cautions", {"classes": ("tab-content",), "fields": ("cautions",)}),
         (
             "Topics and medical review",
-            {"classes": ("tab-people",), "fields": ("topics", "medical_reviewer")},
+            {"classes": ("tab-people",), "fields": ("topics", "main_topic", "medical_reviewer")},
         ),
         (
             "Hero image and its rights",

@@ -189,6 +189,9 @@ class ArticleAdminForm(forms.ModelForm):
             self.add_error(field, message)
         if cleaned_data.get("image") and not cleaned_data.get("image_alt", "").strip():
             self.add_error("image_alt", "Describe the image for readers who cannot see it.")
+        main_topic, topics = cleaned_data.get("main_topic"), cleaned_data.get("topics")
+        if main_topic and topics is not None and main_topic not in topics:
+            self.add_error("main_topic", "Choose the main topic among the article's topics.")
         return cleaned_data
 
     def _check_not_stale(self, cleaned_data):

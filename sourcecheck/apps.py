@@ -7,6 +7,8 @@ class SourcecheckConfig(AppConfig):
 
     def ready(self):
         from articles import content_checks
-        from sourcecheck.checks import broken_sources_check
+        from ldn_portal.staff_home import register
+        from sourcecheck.checks import broken_source_links, broken_sources_check
 
         content_checks.register(broken_sources_check)
+        register(broken_source_links)

@@ -6,7 +6,13 @@ import re
 import pytest
 from django.utils import timezone
 
-from tests.factories import _role_definitions, make_article, make_live_article, make_staff
+from tests.factories import (
+    _role_definitions,
+    make_article,
+    make_inquiry,
+    make_live_article,
+    make_staff,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +35,8 @@ def work():
     planned.save()
     planned.save_version(change_note="Clearer title")
     planned.publish(2, at=timezone.now() + datetime.timedelta(days=1))
+    make_inquiry("I have chest pain since the new dose")  # urgent
+    make_inquiry("When will you answer?", reply_wanted=True, email="a@example.net")
     return writer
 
 
@@ -82,10 +90,29 @@ def test_inquiry_staff_get_no_article_panels(client, work):
 
     response = client.get("/admin/")
 
-    assert response.context["panels"] == []
+    titles = [panel["title"] for panel in response.context["panels"]]
+    assert titles == ["Urgent questions", "Unanswered questions"]
 
 
 def test_staff_home_needs_a_staff_login(client):
     response = client.get("/admin/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+@pytest.mark.parametrize(
+    "role, shown", [("Inquiry staff", True), ("Editors", True), ("Authors", False)]
+)
+def test_staff_who_answer_readers_see_urgent_and_unanswered_questions(client, work, role, shown):
+    client.force_login(make_staff("someone", role))
+
+    panels = {panel["title"]: panel for panel in client.get("/admin/").context["panels"]}
+
+    assert ("Urgent questions" in panels) == shown
+    if shown:
+        assert [i["label"] for i in panels["Urgent questions"]["items"]] == [
+            "I have chest pain since the new dose"
+        ]
+        assert [i["label"] for i in panels["Unanswered questions"]["items"]] == [
+            "When will you answer?"
+        ]
