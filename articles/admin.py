@@ -189,12 +189,18 @@ class ArticleAdmin(admin.ModelAdmin):
     # sit in the "people" tab. What is about this save (change note, publish time, the version
     # the form was opened on) sits beside the form with the Save and Publish buttons.
     fieldsets = [
-        (None, {"classes": ("tab-content",), "fields": ("title", "slug", "subtitle", "summary")}),
+        (
+            None,
+            {
+                "classes": ("tab-content",),
+                "fields": ("title", "slug", "subtitle", "summary", "main_topic"),
+            },
+        ),
         (None, {"classes": ("tab-content", "body-row"), "fields": ("body",)}),
         ("Cautions", {"classes": ("tab-content",), "fields": ("cautions",)}),
         (
             "Topics and medical review",
-            {"classes": ("tab-people",), "fields": ("topics", "main_topic", "medical_reviewer")},
+            {"classes": ("tab-people",), "fields": ("topics", "medical_reviewer")},
         ),
         (
             "Hero image and its rights",
@@ -296,7 +302,12 @@ class ArticleAdmin(admin.ModelAdmin):
             config = "superuser" if request.user.is_superuser else "default"
             kwargs["config_name"] = config
             kwargs.pop("widget", None)
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "main_topic":
+            # One of the topics chosen on the next tab: no add, change or delete buttons here.
+            for link in ("add", "change", "delete", "view"):
+                setattr(field.widget, f"can_{link}_related", False)
+        return field
 
     class Media:
         css = {"all": ["articles/admin/editor.css"]}

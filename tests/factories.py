@@ -61,26 +61,43 @@ def make_live_article(title=None, **kwargs):
 
 
 def _role_definitions():
-    """The roles as the data migrations define them: {group name: (app label, codenames)}."""
+    """The roles as the data migrations define them: {group name: [(app label, codenames)]}."""
     articles_roles = importlib.import_module("articles.migrations.0003_roles")
     inquiry_staff = importlib.import_module("inquiries.migrations.0002_inquiry_staff_group")
-    roles = {name: ("articles", codes) for name, codes in articles_roles.ROLES.items()}
-    roles[inquiry_staff.GROUP] = ("inquiries", inquiry_staff.CODENAMES)
+    answering = importlib.import_module("inquiries.migrations.0007_reply_thread")
+    roles = {name: [("articles", codes)] for name, codes in articles_roles.ROLES.items()}
+    roles[inquiry_staff.GROUP] = [("inquiries", inquiry_staff.CODENAMES)]
+    for name, codenames in answering.GRANTS.items():
+        roles[name].append(("inquiries", codenames))
     return roles
 
 
 def role(name):
-    """The group `name`, recreated from its migration's definition if a flush removed it.
+    """The group `name`, recreated from its migrations' definitions if a flush removed it.
 
     Transactional tests (live_server) empty every table afterwards, groups included.
     """
     group, created = Group.objects.get_or_create(name=name)
     if created:
-        app_label, codenames = _role_definitions()[name]
-        group.permissions.set(
-            Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
-        )
+        for app_label, codenames in _role_definitions()[name]:
+            group.permissions.add(
+                *Permission.objects.filter(
+                    content_type__app_label=app_label, codename__in=codenames
+                )
+            )
     return group
+
+
+def emergency_reply():
+    """The emergency saved reply its migration creates, made again if a flush removed it."""
+    from inquiries.models import SavedReply
+
+    migration = importlib.import_module("inquiries.migrations.0007_reply_thread")
+    reply, _ = SavedReply.objects.get_or_create(
+        title="Urgent: emergency guidance",
+        defaults={"body": migration.EMERGENCY_REPLY, "order": 0},
+    )
+    return reply
 
 
 def make_staff(username, *groups, superuser=False):

@@ -18,6 +18,16 @@ EMERGENCY_REPLY = (
 )
 
 
+# What the roles gain here (all in this app).
+GRANTS = {
+    # Inquiry staff keep the saved replies.
+    "Inquiry staff": ["add_savedreply", "change_savedreply", "view_savedreply"],
+    # Editors triage questions (without readers' personal data) and start drafts from them:
+    # the dashboard, the list and "Start a draft" open for them.
+    "Editors": ["view_inquiry", "change_inquiry"],
+}
+
+
 def grant_answering_permissions(apps, schema_editor):
     from django.contrib.auth.management import create_permissions
 
@@ -28,23 +38,11 @@ def grant_answering_permissions(apps, schema_editor):
         app_config.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    grants = {
-        # Inquiry staff keep the saved replies.
-        "Inquiry staff": [
-            ("inquiries", "add_savedreply"),
-            ("inquiries", "change_savedreply"),
-            ("inquiries", "view_savedreply"),
-        ],
-        # Editors triage questions (without readers' personal data) and start drafts from
-        # them: the dashboard, the list and "Start a draft" open for them.
-        "Editors": [("inquiries", "view_inquiry"), ("inquiries", "change_inquiry")],
-    }
-    for name, permissions in grants.items():
+    for name, codenames in GRANTS.items():
         group, _ = Group.objects.get_or_create(name=name)
-        for app_label, codename in permissions:
-            group.permissions.add(
-                *Permission.objects.filter(content_type__app_label=app_label, codename=codename)
-            )
+        group.permissions.add(
+            *Permission.objects.filter(content_type__app_label="inquiries", codename__in=codenames)
+        )
 
 
 def add_emergency_reply(apps, schema_editor):

@@ -214,8 +214,8 @@ def test_publishing_in_the_admin_is_recorded_with_the_version(
 
     # The article signals are sent once the change is committed.
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(f"/admin/articles/article/{article.pk}/publish/")
-        client.post(f"/admin/articles/article/{article.pk}/unpublish/")
+        client.post(f"/admin/articles/article/{article.pk}/publish/", {"version": 1})
+        client.post(f"/admin/articles/article/{article.pk}/unpublish/", {"version": 1})
 
     published = entries(Action.ARTICLE_PUBLISH)[0]
     assert (published.by, published.object_id, published.details) == (

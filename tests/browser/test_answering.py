@@ -10,7 +10,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from inquiries.models import Direction, Inquiry, Status
-from tests.factories import make_live_article, make_staff
+from tests.factories import emergency_reply, make_live_article, make_staff
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -36,6 +36,7 @@ def test_staff_answer_an_urgent_question_and_the_readers_reply_joins_the_thread(
 ):
     make_live_article("Low-dose naltrexone and lupus")
     make_staff("helen", "Inquiry staff")
+    emergency_reply()
     inquiry = Inquiry.objects.create(
         question="I started LDN last week and now I have chest pain and I cannot breathe properly",
         name="Ann",

@@ -18,7 +18,7 @@ from inquiries.models import (
     Status,
 )
 from inquiries.urgent import is_urgent, urgent_phrases
-from tests.factories import make_inquiry, make_live_article, make_staff, make_topic
+from tests.factories import emergency_reply, make_inquiry, make_live_article, make_staff, make_topic
 
 pytestmark = pytest.mark.django_db
 
@@ -109,6 +109,7 @@ def test_triage_list_shows_urgent_first_with_a_marker(client, inquiry_staff):
 
 
 def test_inquiry_page_offers_the_emergency_saved_reply_first(client, inquiry_staff):
+    emergency_reply()
     inquiry = make_inquiry(
         "I can't breathe", email="ann@example.net", reply_wanted=True, consent_given=True
     )

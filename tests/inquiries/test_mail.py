@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from inquiries.mail import ReplyNotAllowed, inquiry_id_from_address, reply_address, send_reply
 from inquiries.models import Channel, Direction, Inquiry, InquiryMessage, SavedReply, Status
-from tests.factories import make_live_article
+from tests.factories import emergency_reply, make_live_article
 
 pytestmark = pytest.mark.django_db
 
@@ -173,6 +173,7 @@ def test_a_message_stored_but_not_marked_seen_is_not_taken_twice(imap_server):
 def test_the_emergency_reply_is_the_first_saved_reply_and_fills_in_the_reader():
     article = make_live_article("Low-dose naltrexone")
     inquiry = make_inquiry(source_article=article)
+    emergency_reply()
     first = SavedReply.objects.first()
     assert first.title.startswith("Urgent")
     filled = first.fill(inquiry)
