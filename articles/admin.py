@@ -613,9 +613,10 @@ class ArticleAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/articles/article/confirm.html", context)
 
     def _readers_now(self, article):
-        if article.is_live():
-            number, address = article.live_version.number, article.get_absolute_url()
-            return f"Readers now see version {number} at {address}."
+        live = article.live_version
+        # Both are read: an unpublish committed meanwhile leaves no live version to name.
+        if live is not None and article.is_live():
+            return f"Readers now see version {live.number} at {article.get_absolute_url()}."
         return "Readers do not see this article now."
 
     def restore_view(self, request, object_id, number):

@@ -495,6 +495,8 @@ class Command(BaseCommand):
                     "source_version_id": None,
                     "assigned_to_id": None,
                     "submission_token": None,
+                    "mail_message_id": None,
+                    "had_attachments": False,
                 }
             )
             if status == Status.NEW and rnd.random() < 0.7:
