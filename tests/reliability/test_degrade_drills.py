@@ -124,7 +124,7 @@ def stored_questions(database_url):
 
 def send_question(base, text):
     """GET the form, POST it: (status, seconds the POST took, page). None status: no answer."""
-    from load_ask import CSRF, TOKEN, Reader
+    from load_ask import TOKEN, Reader
 
     reader = Reader(base)
     try:
@@ -136,9 +136,6 @@ def send_question(base, text):
             time.sleep(0.2)
             return "no form", 0.0, form
         fields = {"form_token": TOKEN.search(form).group(1), "question": text, "website": ""}
-        csrf = CSRF.search(form)  # the question form is served without one now
-        if csrf:
-            fields["csrfmiddlewaretoken"] = csrf.group(1)
         body = urllib.parse.urlencode(fields)
         headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
         started = time.monotonic()
