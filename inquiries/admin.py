@@ -659,13 +659,13 @@ class InquiryAdmin(admin.ModelAdmin):
                     what="reader data request",
                     inquiries=ids,
                 )
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "A reader's data",
-            "opts": self.opts,
-            "form": form,
-            "found": found.prefetch_related("messages") if found is not None else None,
-        }
+        context = page_context(
+            self,
+            request,
+            "A reader's data",
+            form=form,
+            found=found.prefetch_related("messages") if found is not None else None,
+        )
         return TemplateResponse(request, "admin/inquiries/inquiry/reader_data.html", context)
 
     @staticmethod
@@ -724,13 +724,13 @@ class InquiryAdmin(admin.ModelAdmin):
     def _refused_filter(self, request, refused):
         """A 400 that says which parameter the list does not accept, and what to do."""
         parameter = str(refused).removeprefix("Filtering by ").removesuffix(" not allowed")
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "This list cannot be filtered that way",
-            "opts": self.model._meta,
-            "parameter": parameter,
-            "changelist_url": reverse("admin:inquiries_inquiry_changelist"),
-        }
+        context = page_context(
+            self,
+            request,
+            "This list cannot be filtered that way",
+            parameter=parameter,
+            changelist_url=reverse("admin:inquiries_inquiry_changelist"),
+        )
         return TemplateResponse(
             request, "admin/inquiries/inquiry/refused_filter.html", context, status=400
         )
