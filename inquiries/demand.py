@@ -1,12 +1,10 @@
 """Figures for the demand dashboard: which topics readers ask about, and what articles changed.
 
-Every figure is a plain aggregate query over the inquiries and their topic links, so it equals a
-direct count whatever wrote the rows (the admin, the ORM, raw SQL, an import). Each figure is a
-fixed number of queries whatever the data (no query per article or topic). Spam never counts as
-demand.
-
-With a cache every app process shares (settings.DEMAND_CACHE), the figures of a period are kept
-for settings.DEMAND_CACHE_SECONDS; the page says when they were counted and links to a recount.
+Plain aggregate queries over the inquiries and their topic links (spam never counts), a fixed
+number whatever the data. On PostgreSQL, whole days before the last `refresh_demand_counts` come
+from its materialized view of daily counts; later days, and SQLite, are counted directly. With a
+shared cache (DEMAND_CACHE) a period's figures are kept DEMAND_CACHE_SECONDS; the page says when
+they were counted and links to a recount.
 """
 
 import datetime
@@ -18,30 +16,37 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from articles.models import Article, SearchGap, Topic
-from inquiries.models import OPEN_STATUSES, ArticleRole, Inquiry, Status
+from articles.models import Article, ArticleVersion, SearchGap, Topic
+from inquiries.models import ArticleRole, Inquiry, Status
 
 logger = logging.getLogger(__name__)
 
+DAY = datetime.timedelta(days=1)
 PERIOD_CHOICES = (30, 90, 365)
 DEFAULT_DAYS = 90
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
 # Articles' before/after comparison: this many days on each side of going live.
 RATE_WINDOW_DAYS = 90
-YEAR = datetime.timedelta(days=365)
 # Review queue: articles due for review within this many days (or overdue), ranked by the
 # questions on their topics over the last REVIEW_DEMAND_DAYS.
 REVIEW_DUE_WITHIN_DAYS = 30
 REVIEW_DEMAND_DAYS = 90
 CHART_TOPICS = 6
+# The trend follows the period: per day up to this many days, per week up to
+# TREND_WEEKS_UP_TO, per month beyond.
+TREND_DAYS_UP_TO = 45
+TREND_WEEKS_UP_TO = 200
+STEPS = {"day": DAY, "week": 7 * DAY}
 # Okabe-Ito colours (safe for colour blindness); after every colour, the same colours again
 # with a dash pattern, so lines differ without colour too.
 CHART_COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#8a6d00", "#56b4e9"]
 CHART_DASHES = ["", "8 4", "2 4"]
+# In the day counts, besides topic ids: every inquiry, and those without a topic yet.
+ALL, UNTAGGED = -1, 0
 
 
 @dataclass(frozen=True)
@@ -51,20 +56,16 @@ class Period:
     days: int | None  # None for a custom range
 
     @property
-    def length(self):
-        return self.end - self.start
-
-    @property
     def previous(self):
-        return Period(self.start - self.length, self.start, self.days)
-
-    @property
-    def last_day(self):
-        return timezone.localtime(self.end - datetime.timedelta(microseconds=1)).date()
+        return Period(self.start - (self.end - self.start), self.start, self.days)
 
     @property
     def first_day(self):
         return timezone.localtime(self.start).date()
+
+    @property
+    def last_day(self):
+        return timezone.localtime(self.end - datetime.timedelta(microseconds=1)).date()
 
 
 def _day_start(day):
@@ -77,58 +78,25 @@ def period_from_params(params, now=None):
     ``?days=30|90|365`` counts back from the end of today; ``?start=YYYY-MM-DD&end=YYYY-MM-DD``
     is a custom range, both days included.
     """
-    now = now or timezone.now()
-    end_of_today = _day_start(timezone.localtime(now).date() + datetime.timedelta(days=1))
-    if params.get("start") or params.get("end"):
-        try:
-            first = datetime.date.fromisoformat(params.get("start", ""))
-            last = datetime.date.fromisoformat(params.get("end", ""))
-        except ValueError:
-            return _days_back(DEFAULT_DAYS, end_of_today), "Give both dates as YYYY-MM-DD."
-        if first > last:
-            return _days_back(DEFAULT_DAYS, end_of_today), "The start must be before the end."
-        if (last - first).days > 10 * 366:
-            return _days_back(DEFAULT_DAYS, end_of_today), "Choose a range of ten years or less."
-        if first.year < EARLIEST_YEAR or last.year > LATEST_YEAR:
-            # Day 1 or 9999-12-31 would overflow the date arithmetic below (a 500).
-            return _days_back(DEFAULT_DAYS, end_of_today), (
-                f"Choose dates between the years {EARLIEST_YEAR} and {LATEST_YEAR}."
-            )
-        return Period(_day_start(first), _day_start(last + datetime.timedelta(days=1)), None), ""
+    end = _day_start(timezone.localdate(now) + DAY)
+    default = Period(end - DEFAULT_DAYS * DAY, end, DEFAULT_DAYS)
+    if not (params.get("start") or params.get("end")):
+        days = params.get("days", str(DEFAULT_DAYS))
+        if not days.isdigit() or int(days) not in PERIOD_CHOICES:
+            return default, "Choose 30, 90 or 365 days."
+        return Period(end - int(days) * DAY, end, int(days)), ""
     try:
-        days = int(params.get("days", DEFAULT_DAYS))
+        first, last = (datetime.date.fromisoformat(params.get(key, "")) for key in ("start", "end"))
     except ValueError:
-        days = 0
-    if days not in PERIOD_CHOICES:
-        return _days_back(DEFAULT_DAYS, end_of_today), "Choose 30, 90 or 365 days."
-    return _days_back(days, end_of_today), ""
-
-
-def _days_back(days, end):
-    return Period(end - datetime.timedelta(days=days), end, days)
-
-
-def _links():
-    """Inquiry–topic links of inquiries that are not spam."""
-    return Inquiry.topics.through.objects.exclude(inquiry__status=Status.SPAM)
-
-
-# In daily_counts, besides topic ids: every inquiry, and those without a topic yet.
-ALL, UNTAGGED = -1, 0
-# PostgreSQL: daily_counts() as a materialized view, refreshed concurrently by
-# `manage.py refresh_demand_counts` (cron); it answers the days before the day of its refresh.
-DAY_VIEW_SQL = (
-    """CREATE MATERIALIZED VIEW inquiries_demand_day AS
-    SELECT day, CASE WHEN GROUPING(topic) = 1 THEN -1 ELSE COALESCE(topic, 0) END AS topic_id,
-        COUNT(DISTINCT id) AS inquiries, now() AS counted_at, %(zone)s::text AS time_zone
-    FROM (
-        SELECT (i.received_at AT TIME ZONE %(zone)s)::date AS day, i.id, l.topic_id AS topic
-        FROM inquiries_inquiry i LEFT JOIN inquiries_inquiry_topics l ON l.inquiry_id = i.id
-        WHERE i.status <> 'spam'
-    ) AS counted
-    GROUP BY GROUPING SETS ((day, topic), (day))""",
-    "CREATE UNIQUE INDEX inquiries_demand_day_key ON inquiries_demand_day (day, topic_id)",
-)
+        return default, "Give both dates as YYYY-MM-DD."
+    if first > last:
+        return default, "The start must be before the end."
+    if (last - first).days > 10 * 366:
+        return default, "Choose a range of ten years or less."
+    if first.year < EARLIEST_YEAR or last.year > LATEST_YEAR:
+        # Day 1 or 9999-12-31 would overflow the date arithmetic below (a 500).
+        return default, f"Choose dates between the years {EARLIEST_YEAR} and {LATEST_YEAR}."
+    return Period(_day_start(first), _day_start(last + DAY), None), ""
 
 
 def view_counted_at():
@@ -143,81 +111,58 @@ def view_counted_at():
 
 
 def daily_counts(start, end, counted_at):
-    """Counter {(topic id, ALL or UNTAGGED, day): inquiries (not spam) received that day} for
-    the days in [start, end) (settings.TIME_ZONE; periods start and end at midnight): from the
-    day view (refreshed at `counted_at`, or None) for the days it answers, the rest counted
-    directly in two queries."""
+    """Counter {(topic id, ALL or UNTAGGED; day): inquiries received that day} for the days in
+    [start, end) (periods start and end at local midnight): from the day view (refreshed at
+    `counted_at`, or None) for the days before the day of its refresh, the rest directly."""
     counts = Counter()
-    if counted_at is not None and start < _day_start(timezone.localdate(counted_at)):
-        cut = min(_day_start(timezone.localdate(counted_at)), end)
+    cut = max(start, _day_start(timezone.localdate(counted_at))) if counted_at else start
+    if start < cut:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT topic_id, day, inquiries FROM inquiries_demand_day "
                 "WHERE day >= %s AND day < %s",
-                [timezone.localdate(start), timezone.localdate(cut)],
+                [timezone.localdate(start), timezone.localdate(min(cut, end))],
             )
             counts.update({(topic, day): n for topic, day, n in cursor.fetchall()})
-        start = cut
-    if start >= end:
-        return counts
-    received = {"inquiry__received_at__gte": start, "inquiry__received_at__lt": end}
-    for row in (
-        _links()
-        .filter(**received)
-        .values("topic_id", day=TruncDate("inquiry__received_at"))
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        counts[(row["topic_id"], row["day"])] = row["n"]
-    has_topic = Inquiry.topics.through.objects.filter(inquiry_id=OuterRef("pk"))
-    for row in (
-        Inquiry.objects.not_spam()
-        .received_between(start, end)
-        .values(day=TruncDate("received_at"))
-        .annotate(n=Count("pk"), untagged=Count("pk", filter=~Exists(has_topic)))
-        .order_by()
-    ):
-        counts[(ALL, row["day"])], counts[(UNTAGGED, row["day"])] = row["n"], row["untagged"]
+    received = Inquiry.objects.not_spam().received_between(cut, end).order_by()
+    day = TruncDate("received_at")
+    # Through the topic links (an outer join): no topic is an untagged inquiry.
+    for row in received.values("topics", day=day).annotate(n=Count("pk")):
+        counts[(row["topics"] or UNTAGGED, row["day"])] = row["n"]
+    for row in received.values(day=day).annotate(n=Count("pk")):
+        counts[(ALL, row["day"])] = row["n"]
     return counts
 
 
 def topic_demand(period, days):
-    """Per topic: inquiries in the period, in the previous one, share of all, and the change;
-    with the period's total and untagged inquiries. `days` is daily_counts() over both periods.
-    """
-    first, previous_first = period.first_day, period.previous.first_day
+    """Per topic, most asked first: inquiries in the period and the previous one, the share of
+    all and the change; with the period's total and untagged inquiries."""
     current, before = Counter(), Counter()
     for (topic_id, day), n in days.items():
-        if day >= first:
+        if day >= period.first_day:
             current[topic_id] += n
-        elif day >= previous_first:
+        elif day >= period.previous.first_day:
             before[topic_id] += n
     total, untagged = current.pop(ALL, 0), current.pop(UNTAGGED, 0)
-    # Most asked first, then by name in the database's own order (as the list always was).
-    topic_ids = (current.keys() | before.keys()) - {ALL, UNTAGGED}
-    names = Topic.objects.filter(pk__in=topic_ids).order_by("name")
-    result = []
-    for topic_id, name in sorted(names.values_list("pk", "name"), key=lambda t: -current[t[0]]):
-        count, earlier = current[topic_id], before[topic_id]
-        change = count - earlier
-        result.append(
+    names = Topic.objects.filter(pk__in=(current | before).keys() - {ALL, UNTAGGED})
+    rows = []
+    # Equal counts keep the database's order of names.
+    for pk, name in sorted(
+        names.order_by("name").values_list("pk", "name"), key=lambda t: -current[t[0]]
+    ):
+        count, earlier = current[pk], before[pk]
+        rows.append(
             {
-                "topic_id": topic_id,
+                "topic_id": pk,
                 "name": name,
                 "count": count,
                 "previous": earlier,
                 "share": round(100 * count / total, 1) if total else 0.0,
-                "change": change,
-                "change_percent": round(100 * change / earlier) if earlier else None,
+                "change": count - earlier,
+                "change_percent": round(100 * (count - earlier) / earlier) if earlier else None,
             }
         )
-    return result, total, untagged
-
-
-# The trend follows the period: per day up to this many days, per week up to TREND_WEEKS_UP_TO,
-# per month beyond.
-TREND_DAYS_UP_TO = 45
-TREND_WEEKS_UP_TO = 200
+    return rows, total, untagged
 
 
 @dataclass(frozen=True)
@@ -233,135 +178,94 @@ class Bucket:
 
     @property
     def label(self):
-        if self.unit == "day":
-            return self.start.strftime("%-d %b")
-        if self.unit == "week":
-            return self.start.strftime("%-d %b")
-        return self.start.strftime("%b %y")
+        return self.start.strftime("%b %y" if self.unit == "month" else "%-d %b")
 
     @property
     def long_label(self):
-        if self.unit == "day":
-            text = self.start.strftime("%A %-d %B %Y")
-        elif self.unit == "week":
-            text = "Week of " + self.start.strftime("%-d %B %Y")
-        else:
-            text = self.start.strftime("%B %Y")
-        return text + (" (part of it)" if self.partial else "")
-
-
-def _next_month(day):
-    return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+        text = {"day": "%A %-d %B %Y", "week": "Week of %-d %B %Y", "month": "%B %Y"}[self.unit]
+        return self.start.strftime(text) + (" (part of it)" if self.partial else "")
 
 
 def trend_buckets(period):
     """The trend's points for `period`: its days, weeks (from Monday) or months, in order."""
-    first = timezone.localtime(period.start).date()
-    last = timezone.localtime(period.end - datetime.timedelta(microseconds=1)).date()
-    length = (last - first).days + 1
-    if length <= TREND_DAYS_UP_TO:
+    first, last = period.first_day, period.last_day
+    if (last - first).days < TREND_DAYS_UP_TO:
         unit, start = "day", first
-    elif length <= TREND_WEEKS_UP_TO:
-        unit, start = "week", first - datetime.timedelta(days=first.weekday())
+    elif (last - first).days < TREND_WEEKS_UP_TO:
+        unit, start = "week", first - first.weekday() * DAY
     else:
         unit, start = "month", first.replace(day=1)
     buckets = []
     while start <= last:
-        if unit == "day":
-            end = start + datetime.timedelta(days=1)
-        elif unit == "week":
-            end = start + datetime.timedelta(days=7)
-        else:
-            end = _next_month(start)
-        partial = start < first or end > last + datetime.timedelta(days=1)
-        buckets.append(Bucket(start, end, unit, partial))
+        end = (start + 32 * DAY).replace(day=1) if unit == "month" else start + STEPS[unit]
+        buckets.append(Bucket(start, end, unit, start < first or end > last + DAY))
         start = end
     return buckets
 
 
-def trend(period, days, topic_ids):
-    """Inquiries per bucket (trend_buckets) for each of `topic_ids`, counting only the days in
-    the period; `days` is daily_counts() over at least the period."""
+def trend_series(period, days, topics):
+    """One line per topic row in `topics`: its inquiries per bucket (days in the period only),
+    and a colour and line style that stay the same in every view whatever its rank."""
     buckets = trend_buckets(period)
-    first = timezone.localtime(period.start).date()
-    last = timezone.localtime(period.end - datetime.timedelta(microseconds=1)).date()
     starts = [bucket.start for bucket in buckets]
     counts = Counter()
     for (topic_id, day), n in days.items():
-        if first <= day <= last:
+        if period.first_day <= day <= period.last_day:
             counts[(topic_id, bisect_right(starts, day) - 1)] += n
-    return buckets, {pk: [counts[(pk, i)] for i in range(len(buckets))] for pk in topic_ids}
-
-
-def chart_styles(topic_ids):
-    """One colour and line style per topic, the same in every view whatever its rank."""
     order = {
         pk: i for i, pk in enumerate(Topic.objects.order_by("pk").values_list("pk", flat=True))
     }
-    return {
-        pk: (
-            CHART_COLOURS[order.get(pk, 0) % len(CHART_COLOURS)],
-            CHART_DASHES[(order.get(pk, 0) // len(CHART_COLOURS)) % len(CHART_DASHES)],
+    series = []
+    for row in topics:
+        i = order.get(row["topic_id"], 0)
+        series.append(
+            {
+                "name": row["name"],
+                "values": [counts[(row["topic_id"], b)] for b in range(len(buckets))],
+                "colour": CHART_COLOURS[i % len(CHART_COLOURS)],
+                "dash": CHART_DASHES[(i // len(CHART_COLOURS)) % len(CHART_DASHES)],
+            }
         )
-        for pk in topic_ids
-    }
+    return buckets, series
 
 
 def trend_chart(buckets, series, width=720, height=300):
     """Coordinates for the SVG line chart: one line per topic, the buckets along the bottom."""
     left, right, top, bottom = 48, 16, 16, 48
     plot_w, plot_h = width - left - right, height - top - bottom
-    peak = max([max(s["values"]) for s in series if s["values"]] + [1])
-    step = max(1, -(-peak // 4))
-    y_max = step * 4
+    step = max(1, -(-max(max(s["values"]) for s in series) // 4))
 
     def x(i):
-        return left + (plot_w * i / (len(buckets) - 1) if len(buckets) > 1 else plot_w / 2)
+        return round(
+            left + (plot_w * i / (len(buckets) - 1) if len(buckets) > 1 else plot_w / 2), 1
+        )
 
     def y(v):
-        return top + plot_h * (1 - v / y_max)
+        return round(top + plot_h * (1 - v / (4 * step)), 1)
 
     lines = []
     for s in series:
-        points = [(round(x(i), 1), round(y(v), 1)) for i, v in enumerate(s["values"])]
+        points = [(x(i), y(v)) for i, v in enumerate(s["values"])]
         lines.append(
             {
-                "name": s["name"],
-                "colour": s["colour"],
-                "dash": s["dash"],
+                **s,
                 "points": " ".join(f"{px},{py}" for px, py in points),
-                "dots": [
-                    (px, py, bucket.partial)
-                    for (px, py), bucket in zip(points, buckets, strict=True)
-                ],
+                "dots": [(*point, b.partial) for point, b in zip(points, buckets, strict=True)],
             }
         )
-    label_every = max(1, -(-len(buckets) // 12))
+    label_every = -(-len(buckets) // 12)
     return {
         "width": width,
         "height": height,
         "left": left,
         "right_edge": width - right,
         "baseline": top + plot_h,
-        "y_ticks": [{"value": v, "y": round(y(v), 1)} for v in range(0, y_max + 1, step)],
+        "y_ticks": [{"value": v, "y": y(v)} for v in range(0, 4 * step + 1, step)],
         "x_labels": [
-            {"label": bucket.label, "x": round(x(i), 1)}
-            for i, bucket in enumerate(buckets)
-            if i % label_every == 0
+            {"label": b.label, "x": x(i)} for i, b in enumerate(buckets) if i % label_every == 0
         ],
         "lines": lines,
     }
-
-
-def backlog():
-    """Open (new or triaged) and unanswered (reply wanted, none yet) inquiries now. One query."""
-    awaiting = Q(reply_wanted=True, answered_at__isnull=True) & ~Q(
-        status__in=[Status.CLOSED, Status.SPAM]
-    )
-    return Inquiry.objects.filter(Q(status__in=OPEN_STATUSES) | awaiting).aggregate(
-        open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
-        unanswered=Count("pk", filter=awaiting),
-    )
 
 
 def median_time_to_answer(period):
@@ -370,48 +274,34 @@ def median_time_to_answer(period):
         answered_at__gte=period.start, answered_at__lt=period.end
     )
     count = answered.count()
-    if not count:
-        return None
     wait = ExpressionWrapper(F("answered_at") - F("received_at"), output_field=DurationField())
     # The middle one, or the middle two of an even number.
-    middle = list(
-        answered.annotate(wait=wait)
-        .order_by("wait")
-        .values_list("wait", flat=True)[(count - 1) // 2 : count // 2 + 1]
-    )
-    return sum(middle, datetime.timedelta()) / len(middle)
+    middle = answered.annotate(wait=wait).order_by("wait").values_list("wait", flat=True)
+    middle = list(middle[(count - 1) // 2 : count // 2 + 1]) if count else []
+    return sum(middle, datetime.timedelta()) / len(middle) if middle else None
 
 
 def content_gaps(asked, minimum=None):
     """Topics asked about at least `minimum` times that no live article covers; `asked` is
     {topic id: inquiries in the period}."""
     minimum = settings.INQUIRY_CONTENT_GAP_MIN if minimum is None else minimum
-    # Per topic, one probe for a live article on it (not a scan of every live article).
     # The topics readers see: the live version's, not an unpublished edit's.
-    covered = Exists(Article.objects.live().filter(live_version__topics=OuterRef("pk")))
-    gaps = []
-    for topic in Topic.objects.exclude(covered).order_by("name"):
+    live = Article.objects.live().values("live_version")
+    gaps = Topic.objects.exclude(article_versions__in=live).order_by("name")
+    for topic in gaps:
         topic.asked = asked.get(topic.pk, 0)
-        if topic.asked >= minimum:
-            gaps.append(topic)
     # Stable: equal counts keep the database's order of names.
-    return sorted(gaps, key=lambda topic: -topic.asked)
-
-
-def search_gaps(period, limit=20):
-    """Searches that found no article in the period, most frequent first (a gap signal)."""
-    return SearchGap.objects.top(period.first_day, period.last_day, limit=limit)
+    return sorted((t for t in gaps if t.asked >= minimum), key=lambda topic: -topic.asked)
 
 
 def review_queue(now=None):
     """Articles due for review within REVIEW_DUE_WITHIN_DAYS (or overdue), the most asked-about
     first: questions (not spam) on their topics in the last REVIEW_DEMAND_DAYS, one query."""
     now = now or timezone.now()
-    due_by = timezone.localtime(now).date() + datetime.timedelta(days=REVIEW_DUE_WITHIN_DAYS)
-    recent = Q(topics__inquiries__received_at__gte=now - datetime.timedelta(REVIEW_DEMAND_DAYS))
+    recent = Q(topics__inquiries__received_at__gte=now - REVIEW_DEMAND_DAYS * DAY)
     return (
         Article.objects.not_trashed()
-        .filter(next_review_due__lte=due_by)
+        .filter(next_review_due__lte=timezone.localdate(now) + REVIEW_DUE_WITHIN_DAYS * DAY)
         .annotate(
             demand=Count(
                 "topics__inquiries",
@@ -433,71 +323,63 @@ def gap_questions(topic, limit=100):
 
 
 def article_impact(now=None, limit=50):
-    """For each live article: prompted by, asked since it went live, topic rate before/after.
-
-    Rates are inquiries on the article's topics per 30 days, over the RATE_WINDOW_DAYS before
-    it went live and the RATE_WINDOW_DAYS after (or the days since, when fewer have passed).
-    Three queries whatever the number of articles: the articles, the prompted counts, and the
-    inquiries (not spam, each once however many of the article's topics it has) per window.
-    """
+    """The newest live articles: questions that prompted them, questions on their topics since
+    they went live, and those topics' rate per 30 days over the RATE_WINDOW_DAYS before and after
+    (or the days since, when fewer). The topics are the live version's, as readers see them; each
+    question counts once however many of them it has. Three queries whatever the articles."""
     now = now or timezone.now()
-    window = datetime.timedelta(days=RATE_WINDOW_DAYS)
+    window, went_live = RATE_WINDOW_DAYS * DAY, F("article__first_published_at")
     articles = list(
         Article.objects.live(at=now)
         .filter(first_published_at__isnull=False)
+        .annotate(version=F("live_version__pk"))
         .only("slug", "title", "first_published_at")
         .order_by("-first_published_at")[:limit]
     )
-    if not articles:
-        return []
-    ids = [article.pk for article in articles]
-    prompted = dict(
-        Inquiry.objects.filter(related_article__in=ids, related_article_role=ArticleRole.PROMPTED)
-        .values_list("related_article")
-        .annotate(n=Count("pk"))
-        .order_by()
+    prompted = Inquiry.objects.filter(
+        related_article__in=articles, related_article_role=ArticleRole.PROMPTED
     )
-    live, received = F("first_published_at"), "topics__inquiries__received_at"
-    asked = (
-        Article.objects.filter(pk__in=ids)
-        # Only the inquiries the windows count (one filter: the same join as the counts); the
-        # bound of the earliest window lets the received index serve it.
+    prompted = Counter(prompted.values_list("related_article", flat=True))
+
+    def asked(since, until=None):
+        during = Q(topics__inquiries__received_at__gte=since)
+        if until is not None:
+            during &= Q(topics__inquiries__received_at__lt=until)
+        return Count("topics__inquiries", filter=during, distinct=True)
+
+    earliest = min([article.first_published_at for article in articles], default=now)
+    counts = (
+        ArticleVersion.objects.filter(pk__in=[article.version for article in articles])
+        # One filter, so that the counts use its join; the earliest window's bound lets the
+        # received index serve it.
         .filter(
-            Q(**{f"{received}__gte": live - window}),
-            Q(**{f"{received}__gte": min(a.first_published_at for a in articles) - window}),
-            topics__inquiries__status__in=[s for s in Status.values if s != Status.SPAM],
+            Q(topics__inquiries__received_at__gte=went_live - window)
+            & Q(topics__inquiries__received_at__gte=earliest - window),
+            topics__inquiries__status__in=[s for s in Status if s != Status.SPAM],
         )
         .values("pk")
         .annotate(
-            before=_distinct_inquiries(Q(**{f"{received}__lt": live})),
-            after=_distinct_inquiries(
-                Q(**{f"{received}__gte": live, f"{received}__lt": live + window})
-            ),
-            since=_distinct_inquiries(Q(**{f"{received}__gte": live})),
+            before=asked(went_live - window, went_live),
+            after=asked(went_live, went_live + window),
+            since=asked(went_live),
         )
         .order_by()
     )
-    asked = {row["pk"]: row for row in asked}
+    counts = {row.pop("pk"): row for row in counts}
     result = []
     for article in articles:
-        counts = asked.get(article.pk, {"before": 0, "after": 0, "since": 0})
+        row = counts.get(article.version, {"before": 0, "after": 0, "since": 0})
         days_after = min(RATE_WINDOW_DAYS, (now - article.first_published_at).days)
         result.append(
             {
                 "article": article,
-                "prompted": prompted.get(article.pk, 0),
-                "since_live": counts["since"],
-                "rate_before": round(counts["before"] * 30 / RATE_WINDOW_DAYS, 1),
-                "rate_after": (
-                    round(counts["after"] * 30 / days_after, 1) if days_after >= 1 else None
-                ),
+                "prompted": prompted[article.pk],
+                "since_live": row["since"],
+                "rate_before": round(row["before"] * 30 / RATE_WINDOW_DAYS, 1),
+                "rate_after": round(row["after"] * 30 / days_after, 1) if days_after > 0 else None,
             }
         )
     return result
-
-
-def _distinct_inquiries(condition):
-    return Count("topics__inquiries", filter=condition, distinct=True)
 
 
 def dashboard(period, now=None, refresh=False):
@@ -510,7 +392,8 @@ def dashboard(period, now=None, refresh=False):
         figures = compute_figures(period, now)
         if settings.DEMAND_CACHE:
             _cached(cache.set, key, figures, settings.DEMAND_CACHE_SECONDS)
-    return {**figures, "search_gaps": search_gaps(period)}
+    gaps = SearchGap.objects.top(period.first_day, period.last_day, limit=20)
+    return {**figures, "search_gaps": gaps}
 
 
 def _cached(operation, *args):
@@ -528,18 +411,7 @@ def compute_figures(period, now):
     counted_at = view_counted_at()
     days = daily_counts(start, period.end, counted_at)
     topics, total, untriaged = topic_demand(period, days)
-    charted = [row for row in topics if row["count"]][:CHART_TOPICS]
-    buckets, values = trend(period, days, [row["topic_id"] for row in charted])
-    styles = chart_styles([row["topic_id"] for row in charted])
-    series = [
-        {
-            "name": row["name"],
-            "values": values[row["topic_id"]],
-            "colour": styles[row["topic_id"]][0],
-            "dash": styles[row["topic_id"]][1],
-        }
-        for row in charted
-    ]
+    buckets, series = trend_series(period, days, [r for r in topics if r["count"]][:CHART_TOPICS])
     median = median_time_to_answer(period)
     return {
         "as_of": now,
@@ -557,7 +429,10 @@ def compute_figures(period, now):
             for i, bucket in enumerate(buckets)
         ],
         "chart": trend_chart(buckets, series) if series else None,
-        "backlog": backlog(),
+        "backlog": {
+            "open": Inquiry.objects.open().count(),
+            "unanswered": Inquiry.objects.unanswered().count(),
+        },
         "median_answer": median,
         "median_answer_days": round(median.total_seconds() / 86400, 1) if median else None,
         "gaps": content_gaps({row["topic_id"]: row["count"] for row in topics}),

@@ -1,6 +1,6 @@
-# PostgreSQL only: the demand dashboard's day view (inquiries/demand.py, DAY_VIEW_SQL), filled
-# now and refreshed by `manage.py refresh_demand_counts`. A frozen copy of its SQL: migrations
-# do not import app code.
+# PostgreSQL only: the demand dashboard's day view (inquiries/demand.py reads it), filled now
+# and refreshed by `manage.py refresh_demand_counts`, which recreates it from CREATE when
+# TIME_ZONE changes. Migrations do not import app code.
 
 from django.conf import settings
 from django.db import migrations

@@ -92,7 +92,12 @@ def median(period):
 
 
 def gaps(period):
-    covered = Article.objects.live().filter(topics__isnull=False).values("topics")
+    # Readers see the live version's topics, not an unpublished edit's.
+    covered = [
+        topic.pk
+        for article in Article.objects.live()
+        for topic in article.live_version.topics.all()
+    ]
     in_period = Q(
         inquiries__received_at__gte=period.start, inquiries__received_at__lt=period.end
     ) & ~Q(inquiries__status=Status.SPAM)
@@ -106,8 +111,9 @@ def gaps(period):
 
 
 def article_counts(article, windows):
-    """Distinct inquiries (not spam) on the article's topics received in each [start, end)."""
-    on_topics = Inquiry.objects.not_spam().filter(topics__in=article.topics.all())
+    """Distinct inquiries (not spam) on the topics of the article's live version received in each
+    [start, end)."""
+    on_topics = Inquiry.objects.not_spam().filter(topics__in=article.live_version.topics.all())
     counts = []
     for start, end in windows:
         inquiries = on_topics.filter(received_at__gte=start)

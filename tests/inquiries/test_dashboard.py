@@ -179,6 +179,17 @@ def test_article_prompted_since_live_and_rate_before_and_after(staff_client):
     assert row["rate_after"] == round(1 * 30 / 20, 1)
 
 
+def test_article_impact_counts_the_topics_readers_see_not_an_unpublished_edit(staff_client):
+    now = timezone.now()
+    lupus, ldn = make_topic("Lupus"), make_topic("Low-dose naltrexone")
+    article = make_live_article("Lupus and fatigue", topics=[lupus])
+    article.topics.set([ldn])  # saved on the working copy, not published
+    for topics in ([lupus], [lupus], [ldn]):
+        make_inquiry(received_at=now + DAY, topics=topics)
+    (row,) = staff_client.get(DASHBOARD, {"days": 30}).context["articles"]
+    assert row["since_live"] == 2
+
+
 def test_dashboard_is_linked_from_the_admin_index_for_inquiry_staff(staff_client):
     html = staff_client.get("/admin/").content.decode()
     assert f'href="{DASHBOARD}"' in html

@@ -2,6 +2,7 @@
 sequential scans discouraged, as in tests/performance/test_query_plans.py). Skipped on SQLite."""
 
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -42,14 +43,15 @@ def the(statements, *words, switches=("enable_seqscan",)):
 
 def test_period_counts_read_inquiries_through_the_received_index(statements):
     for words in [
-        ['AS "untagged"', "NOT EXISTS"],  # inquiries per day, and those without a topic
-        ['SELECT "inquiries_inquiry_topics"."topic_id"'],  # per topic and day
+        ['"inquiries_inquiry_topics"."topic_id" AS "topics"'],  # per topic (or none) and day
+        ['AS "day", COUNT("inquiries_inquiry"."id") AS "n" FROM "inquiries_inquiry" WHERE'],
         ['AS "before"', '"since"'],  # article impact: inquiries around going live
     ]:
         # No walks of a whole btree either: on a small table the planner otherwise reads the
         # primary key in order, which proves nothing about the index that serves the filter.
         text = the(statements, *words, switches=("enable_seqscan", "enable_indexscan"))
-        assert "inquiry_received" in text, text
+        # Either index that reads a range of received times (with the status) serves.
+        assert re.search(r"Index Scan on inquiry(_status)?_received ", text), text
 
 
 def test_refreshed_days_are_read_through_the_day_view_key(statements):
@@ -57,7 +59,9 @@ def test_refreshed_days_are_read_through_the_day_view_key(statements):
 
 
 def test_backlog_and_median_wait_use_their_indexes(statements):
-    text = the(statements, 'AS "open"', 'AS "unanswered"')
-    assert "inquiry_status_received" in text and "inquiry_awaiting_reply" in text
+    # Their columns are in these indexes: on a vacuumed table (as autovacuum leaves it) they
+    # are index-only scans (docs/performance.md); a test's fresh rows are not vacuumed yet.
+    assert "inquiry_status_received" in the(statements, "COUNT(*)", "IN ('new', 'triaged')")
+    assert "inquiry_awaiting_reply" in the(statements, "COUNT(*)", '"reply_wanted"')
     assert "inquiry_answered" in the(statements, 'AS "wait"')
     assert "inquiry_answered" in the(statements, "COUNT(*)", '"answered_at" >=')

@@ -1,8 +1,11 @@
+import importlib
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
-from inquiries.demand import DAY_VIEW_SQL
+# The view as its migration defines it (frozen there), to recreate it in another time zone.
+VIEW = importlib.import_module("inquiries.migrations.0006_demand_day_view")
 
 
 class Command(BaseCommand):
@@ -23,6 +26,6 @@ class Command(BaseCommand):
                 cursor.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY inquiries_demand_day")
             else:
                 cursor.execute("DROP MATERIALIZED VIEW inquiries_demand_day")
-                for statement in DAY_VIEW_SQL:
+                for statement in VIEW.CREATE:
                     cursor.execute(statement, {"zone": settings.TIME_ZONE})
         self.stdout.write("Demand day view counted again.")
