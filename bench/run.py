@@ -210,12 +210,19 @@ def main():
     parser.add_argument(
         "--redis", default=os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/0")
     )
+    parser.add_argument("--db-prefix", default=os.environ.get("BENCH_DB_PREFIX", "ldn_bench"))
+    parser.add_argument(
+        "--dashboard-inquiries",
+        type=int,
+        default=100_000,
+        help="also measure the dashboard on a second database of this many questions (0: not)",
+    )
     args = parser.parse_args()
 
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
 
-    db_name = f"ldn_bench_{args.articles}_{args.inquiries}"
+    db_name = f"{args.db_prefix}_{args.articles}_{args.inquiries}"
     ensure_database(args.postgres + "/postgres", db_name)
     static_root = Path(tempfile.mkdtemp(prefix="bench-static-"))
     cache_prefix = f"ldnbench-{os.getpid()}"
@@ -238,7 +245,55 @@ def main():
         shutil.rmtree(static_root, ignore_errors=True)
         clear_redis(args.redis, cache_prefix)
     counted = json.loads(manage(env, "bench_plan", "--count-inquiries", capture=True).stdout)
+    second, notes = dashboard_at_second_size(args)
+    results.update(second)
+    plan["notes"] += notes
     report(results, plan, counted, warmup_redirects, args)
+
+
+def dashboard_at_second_size(args):
+    """The dashboard's rows at a second number of questions (--dashboard-inquiries, the same
+    articles), in the same run: a database of its own, seeded once, and its own gunicorn, on
+    which only the dashboard endpoints (and the upper bound, not reported again) are measured.
+    Returns (rows named "... at N questions", notes)."""
+    inquiries = args.dashboard_inquiries
+    if not inquiries or inquiries == args.inquiries:
+        return {}, []
+    db_name = f"{args.db_prefix}_{args.articles}_{inquiries}"
+    ensure_database(args.postgres + "/postgres", db_name)
+    static_root = Path(tempfile.mkdtemp(prefix="bench-static-"))
+    cache_prefix = f"ldnbench-{os.getpid()}-second"
+    env = bench_env(f"{args.postgres}/{db_name}", static_root, args.redis, cache_prefix)
+    manage(env, "migrate", "--noinput", "-v", "0")
+    manage(env, "seed_bulk", "--articles", str(args.articles), "--inquiries", str(inquiries))
+    vacuum(env["DATABASE_URL"])
+    manage(env, "collectstatic", "--noinput", "-v", "0")
+    plan = json.loads(manage(env, "bench_plan", capture=True).stdout)
+    port = free_port()
+    server = start_gunicorn(env, port, args.workers)
+    try:
+        results, _ = measure(
+            f"http://127.0.0.1:{port}",
+            plan,
+            argparse.Namespace(**{**vars(args), "only": "dashboard"}),
+            env,
+        )
+    finally:
+        stop(server)
+        shutil.rmtree(static_root, ignore_errors=True)
+        clear_redis(args.redis, cache_prefix)
+    at = f" at {inquiries:,} questions"
+    rows = {name + at: row for name, row in results.items() if name.startswith("dashboard")}
+    notes = [
+        f"Rows ending '{at}': a second database ({args.articles:,} articles, {inquiries:,} "
+        "questions) and its own gunicorn, measured after the rows above."
+    ]
+    notes += [
+        note.replace("Dashboard (", f"Dashboard{at} (", 1)
+        for note in plan["notes"]
+        if note.startswith("Dashboard (")
+    ]
+    return rows, notes
 
 
 def clear_redis(url, prefix):

@@ -838,7 +838,7 @@ class DemandDashboardAdmin(admin.ModelAdmin):
                 "“Can change inquiry” (the “Editors” role has both)."
             )
         topic = get_object_or_404(Topic, pk=topic_id)
-        candidates = demand.gap_questions(topic)
+        candidates = Inquiry.objects.for_a_draft(topic)
         form = StartDraftForm(
             request.POST if request.method == "POST" else None,
             questions=Inquiry.objects.filter(pk__in=[i.pk for i in candidates]),

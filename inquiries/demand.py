@@ -45,6 +45,8 @@ STEPS = {"day": DAY, "week": 7 * DAY}
 # with a dash pattern, so lines differ without colour too.
 CHART_COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#8a6d00", "#56b4e9"]
 CHART_DASHES = ["", "8 4", "2 4"]
+# The chart's frame: the plot from `left` to `right_edge`, from 16 down to `baseline`.
+CHART = {"width": 720, "height": 300, "left": 48, "right_edge": 704, "baseline": 252}
 # In the day counts, besides topic ids: every inquiry, and those without a topic yet.
 ALL, UNTAGGED = -1, 0
 
@@ -91,33 +93,23 @@ def period_from_params(params, now=None):
         return default, "Give both dates as YYYY-MM-DD."
     if first > last:
         return default, "The start must be before the end."
-    if (last - first).days > 10 * 366:
-        return default, "Choose a range of ten years or less."
-    if first.year < EARLIEST_YEAR or last.year > LATEST_YEAR:
-        # Day 1 or 9999-12-31 would overflow the date arithmetic below (a 500).
-        return default, f"Choose dates between the years {EARLIEST_YEAR} and {LATEST_YEAR}."
+    # Day 1 or 9999-12-31 would overflow the date arithmetic below (a 500).
+    if (last - first).days > 10 * 366 or first.year < EARLIEST_YEAR or last.year > LATEST_YEAR:
+        return default, f"Choose at most ten years between {EARLIEST_YEAR} and {LATEST_YEAR}."
     return Period(_day_start(first), _day_start(last + DAY), None), ""
 
 
-def view_counted_at():
-    """When the day view was last refreshed, or None if it cannot be used here (SQLite, never
-    filled, counted in another time zone)."""
-    if connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT counted_at, time_zone FROM inquiries_demand_day LIMIT 1")
-        row = cursor.fetchone()
-    return row[0] if row and row[1] == settings.TIME_ZONE else None
-
-
-def daily_counts(start, end, counted_at):
-    """Counter {(topic id, ALL or UNTAGGED; day): inquiries received that day} for the days in
-    [start, end) (periods start and end at local midnight): from the day view (refreshed at
-    `counted_at`, or None) for the days before the day of its refresh, the rest directly."""
-    counts = Counter()
-    cut = max(start, _day_start(timezone.localdate(counted_at))) if counted_at else start
-    if start < cut:
+def daily_counts(start, end):
+    """(Counter {(topic id, ALL or UNTAGGED; day): inquiries received that day} for the days in
+    [start, end), when the day view was refreshed or None). On PostgreSQL the days before the
+    day of the view's refresh come from it (unless counted in another time zone)."""
+    counts, counted_at, cut = Counter(), None, start
+    if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            cursor.execute("SELECT counted_at, time_zone FROM inquiries_demand_day LIMIT 1")
+            counted_at, zone = cursor.fetchone() or (None, None)
+            counted_at = counted_at if zone == settings.TIME_ZONE else None
+            cut = max(start, _day_start(timezone.localdate(counted_at))) if counted_at else start
             cursor.execute(
                 "SELECT topic_id, day, inquiries FROM inquiries_demand_day "
                 "WHERE day >= %s AND day < %s",
@@ -131,7 +123,7 @@ def daily_counts(start, end, counted_at):
         counts[(row["topics"] or UNTAGGED, row["day"])] = row["n"]
     for row in received.values(day=day).annotate(n=Count("pk")):
         counts[(ALL, row["day"])] = row["n"]
-    return counts
+    return counts, counted_at
 
 
 def topic_demand(period, days):
@@ -139,17 +131,13 @@ def topic_demand(period, days):
     all and the change; with the period's total and untagged inquiries."""
     current, before = Counter(), Counter()
     for (topic_id, day), n in days.items():
-        if day >= period.first_day:
-            current[topic_id] += n
-        elif day >= period.previous.first_day:
-            before[topic_id] += n
+        if day >= period.previous.first_day:
+            (current if day >= period.first_day else before)[topic_id] += n
     total, untagged = current.pop(ALL, 0), current.pop(UNTAGGED, 0)
-    names = Topic.objects.filter(pk__in=(current | before).keys() - {ALL, UNTAGGED})
+    names = Topic.objects.filter(pk__in=current | before).order_by("name")
     rows = []
     # Equal counts keep the database's order of names.
-    for pk, name in sorted(
-        names.order_by("name").values_list("pk", "name"), key=lambda t: -current[t[0]]
-    ):
+    for pk, name in sorted(names.values_list("pk", "name"), key=lambda t: -current[t[0]]):
         count, earlier = current[pk], before[pk]
         rows.append(
             {
@@ -212,12 +200,10 @@ def trend_series(period, days, topics):
     for (topic_id, day), n in days.items():
         if period.first_day <= day <= period.last_day:
             counts[(topic_id, bisect_right(starts, day) - 1)] += n
-    order = {
-        pk: i for i, pk in enumerate(Topic.objects.order_by("pk").values_list("pk", flat=True))
-    }
+    order = list(Topic.objects.order_by("pk").values_list("pk", flat=True))
     series = []
     for row in topics:
-        i = order.get(row["topic_id"], 0)
+        i = order.index(row["topic_id"])
         series.append(
             {
                 "name": row["name"],
@@ -229,10 +215,10 @@ def trend_series(period, days, topics):
     return buckets, series
 
 
-def trend_chart(buckets, series, width=720, height=300):
+def trend_chart(buckets, series):
     """Coordinates for the SVG line chart: one line per topic, the buckets along the bottom."""
-    left, right, top, bottom = 48, 16, 16, 48
-    plot_w, plot_h = width - left - right, height - top - bottom
+    left, top = CHART["left"], 16
+    plot_w, plot_h = CHART["right_edge"] - left, CHART["baseline"] - top
     step = max(1, -(-max(max(s["values"]) for s in series) // 4))
 
     def x(i):
@@ -245,21 +231,11 @@ def trend_chart(buckets, series, width=720, height=300):
 
     lines = []
     for s in series:
-        points = [(x(i), y(v)) for i, v in enumerate(s["values"])]
-        lines.append(
-            {
-                **s,
-                "points": " ".join(f"{px},{py}" for px, py in points),
-                "dots": [(*point, b.partial) for point, b in zip(points, buckets, strict=True)],
-            }
-        )
+        dots = [(x(i), y(v), buckets[i].partial) for i, v in enumerate(s["values"])]
+        lines.append({**s, "points": " ".join(f"{px},{py}" for px, py, _ in dots), "dots": dots})
     label_every = -(-len(buckets) // 12)
     return {
-        "width": width,
-        "height": height,
-        "left": left,
-        "right_edge": width - right,
-        "baseline": top + plot_h,
+        **CHART,
         "y_ticks": [{"value": v, "y": y(v)} for v in range(0, 4 * step + 1, step)],
         "x_labels": [
             {"label": b.label, "x": x(i)} for i, b in enumerate(buckets) if i % label_every == 0
@@ -281,16 +257,16 @@ def median_time_to_answer(period):
     return sum(middle, datetime.timedelta()) / len(middle) if middle else None
 
 
-def content_gaps(asked, minimum=None):
+def content_gaps(asked):
     """Topics asked about at least `minimum` times that no live article covers; `asked` is
     {topic id: inquiries in the period}."""
-    minimum = settings.INQUIRY_CONTENT_GAP_MIN if minimum is None else minimum
     # The topics readers see: the live version's, not an unpublished edit's.
     live = Article.objects.live().values("live_version")
     gaps = Topic.objects.exclude(article_versions__in=live).order_by("name")
     for topic in gaps:
         topic.asked = asked.get(topic.pk, 0)
     # Stable: equal counts keep the database's order of names.
+    minimum = settings.INQUIRY_CONTENT_GAP_MIN
     return sorted((t for t in gaps if t.asked >= minimum), key=lambda topic: -topic.asked)
 
 
@@ -298,27 +274,14 @@ def review_queue(now=None):
     """Articles due for review within REVIEW_DUE_WITHIN_DAYS (or overdue), the most asked-about
     first: questions (not spam) on their topics in the last REVIEW_DEMAND_DAYS, one query."""
     now = now or timezone.now()
-    recent = Q(topics__inquiries__received_at__gte=now - REVIEW_DEMAND_DAYS * DAY)
+    recent = Q(topics__inquiries__received_at__gte=now - REVIEW_DEMAND_DAYS * DAY) & ~Q(
+        topics__inquiries__status=Status.SPAM
+    )
     return (
         Article.objects.not_trashed()
         .filter(next_review_due__lte=timezone.localdate(now) + REVIEW_DUE_WITHIN_DAYS * DAY)
-        .annotate(
-            demand=Count(
-                "topics__inquiries",
-                filter=recent & ~Q(topics__inquiries__status=Status.SPAM),
-                distinct=True,
-            )
-        )
+        .annotate(demand=Count("topics__inquiries", filter=recent, distinct=True))
         .order_by("-demand", "next_review_due", "pk")
-    )
-
-
-def gap_questions(topic, limit=100):
-    """Questions on `topic` not yet linked to an article, newest first: material for a draft."""
-    return (
-        Inquiry.objects.not_spam()
-        .filter(topics=topic, related_article__isnull=True)
-        .order_by("-received_at", "-pk")[:limit]
     )
 
 
@@ -385,11 +348,10 @@ def article_impact(now=None, limit=50):
 def dashboard(period, now=None, refresh=False):
     """Everything the dashboard shows, for the template: the figures (from the cache unless
     `refresh`, when DEMAND_CACHE is on) plus search gaps, read fresh each time."""
-    now = now or timezone.now()
     key = f"demand:figures:{period.start.isoformat()}:{period.end.isoformat()}"
     figures = None if refresh or not settings.DEMAND_CACHE else _cached(cache.get, key)
     if figures is None:
-        figures = compute_figures(period, now)
+        figures = compute_figures(period, now or timezone.now())
         if settings.DEMAND_CACHE:
             _cached(cache.set, key, figures, settings.DEMAND_CACHE_SECONDS)
     gaps = SearchGap.objects.top(period.first_day, period.last_day, limit=20)
@@ -408,8 +370,7 @@ def _cached(operation, *args):
 def compute_figures(period, now):
     """Every figure that comes from inquiries, topics and articles (uncached)."""
     start = min(period.previous.start, _day_start(trend_buckets(period)[0].start))
-    counted_at = view_counted_at()
-    days = daily_counts(start, period.end, counted_at)
+    days, counted_at = daily_counts(start, period.end)
     topics, total, untriaged = topic_demand(period, days)
     buckets, series = trend_series(period, days, [r for r in topics if r["count"]][:CHART_TOPICS])
     median = median_time_to_answer(period)

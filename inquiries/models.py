@@ -88,6 +88,10 @@ class InquiryQuerySet(models.QuerySet):
     def received_between(self, start, end):
         return self.filter(received_at__gte=start, received_at__lt=end)
 
+    def for_a_draft(self, topic, limit=100):
+        """Questions on `topic` not yet linked to an article, newest first: material for a draft."""
+        return self.not_spam().filter(topics=topic, related_article__isnull=True)[:limit]
+
     def prompted(self, article):
         """The questions that led staff to write `article` (for the article admin)."""
         return self.filter(related_article=article, related_article_role=ArticleRole.PROMPTED)

@@ -10,9 +10,8 @@ VIEW = importlib.import_module("inquiries.migrations.0006_demand_day_view")
 
 class Command(BaseCommand):
     help = (
-        "PostgreSQL: count the inquiries per day and topic again into the demand dashboard's day "
-        "view, without blocking readers or writers (from cron, e.g. hourly; the dashboard counts "
-        "the days since directly). Recreates the view when TIME_ZONE has changed."
+        "PostgreSQL: count the demand dashboard's day view again without blocking readers or "
+        "writers (cron, e.g. hourly); after a change of TIME_ZONE, make it again in the new zone."
     )
 
     def handle(self, *args, **options):
