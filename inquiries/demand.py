@@ -1,10 +1,7 @@
 """Figures for the demand dashboard: which topics readers ask about, and what articles changed.
 
 Plain aggregate queries over the inquiries and their topic links (spam never counts), a fixed
-number whatever the data. On PostgreSQL, whole days before the last `refresh_demand_counts` come
-from its materialized view of daily counts; later days, and SQLite, are counted directly. With a
-shared cache (DEMAND_CACHE) a period's figures are kept DEMAND_CACHE_SECONDS; the page says when
-they were counted and links to a recount.
+number whatever the data, kept in a shared cache for a few minutes (dashboard()).
 """
 
 import datetime
@@ -130,9 +127,10 @@ def topic_demand(period, days):
     """Per topic, most asked first: inquiries in the period and the previous one, the share of
     all and the change; with the period's total and untagged inquiries."""
     current, before = Counter(), Counter()
+    first, previous_first = period.first_day, period.previous.first_day  # once: not per day
     for (topic_id, day), n in days.items():
-        if day >= period.previous.first_day:
-            (current if day >= period.first_day else before)[topic_id] += n
+        if day >= previous_first:
+            (current if day >= first else before)[topic_id] += n
     total, untagged = current.pop(ALL, 0), current.pop(UNTAGGED, 0)
     names = Topic.objects.filter(pk__in=current | before).order_by("name")
     rows = []
@@ -191,14 +189,13 @@ def trend_buckets(period):
     return buckets
 
 
-def trend_series(period, days, topics):
+def trend_series(period, buckets, days, topics):
     """One line per topic row in `topics`: its inquiries per bucket (days in the period only),
     and a colour and line style that stay the same in every view whatever its rank."""
-    buckets = trend_buckets(period)
     starts = [bucket.start for bucket in buckets]
-    counts = Counter()
+    counts, first, last = Counter(), period.first_day, period.last_day
     for (topic_id, day), n in days.items():
-        if period.first_day <= day <= period.last_day:
+        if first <= day <= last:
             counts[(topic_id, bisect_right(starts, day) - 1)] += n
     order = list(Topic.objects.order_by("pk").values_list("pk", flat=True))
     series = []
@@ -212,7 +209,7 @@ def trend_series(period, days, topics):
                 "dash": CHART_DASHES[(i // len(CHART_COLOURS)) % len(CHART_DASHES)],
             }
         )
-    return buckets, series
+    return series
 
 
 def trend_chart(buckets, series):
@@ -258,8 +255,8 @@ def median_time_to_answer(period):
 
 
 def content_gaps(asked):
-    """Topics asked about at least `minimum` times that no live article covers; `asked` is
-    {topic id: inquiries in the period}."""
+    """Topics asked about at least INQUIRY_CONTENT_GAP_MIN times that no live article covers;
+    `asked` is {topic id: inquiries in the period}."""
     # The topics readers see: the live version's, not an unpublished edit's.
     live = Article.objects.live().values("live_version")
     gaps = Topic.objects.exclude(article_versions__in=live).order_by("name")
@@ -346,8 +343,8 @@ def article_impact(now=None, limit=50):
 
 
 def dashboard(period, now=None, refresh=False):
-    """Everything the dashboard shows, for the template: the figures (from the cache unless
-    `refresh`, when DEMAND_CACHE is on) plus search gaps, read fresh each time."""
+    """Everything the dashboard shows, for the template: the figures (with a shared cache,
+    DEMAND_CACHE, kept DEMAND_CACHE_SECONDS unless `refresh`) plus search gaps, read fresh."""
     key = f"demand:figures:{period.start.isoformat()}:{period.end.isoformat()}"
     figures = None if refresh or not settings.DEMAND_CACHE else _cached(cache.get, key)
     if figures is None:
@@ -369,10 +366,11 @@ def _cached(operation, *args):
 
 def compute_figures(period, now):
     """Every figure that comes from inquiries, topics and articles (uncached)."""
-    start = min(period.previous.start, _day_start(trend_buckets(period)[0].start))
-    days, counted_at = daily_counts(start, period.end)
+    buckets = trend_buckets(period)
+    first = min(period.previous.start, _day_start(buckets[0].start))
+    days, counted_at = daily_counts(first, period.end)
     topics, total, untriaged = topic_demand(period, days)
-    buckets, series = trend_series(period, days, [r for r in topics if r["count"]][:CHART_TOPICS])
+    series = trend_series(period, buckets, days, [r for r in topics if r["count"]][:CHART_TOPICS])
     median = median_time_to_answer(period)
     return {
         "as_of": now,
