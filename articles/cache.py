@@ -46,6 +46,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Min
 from django.db.models.signals import post_delete, post_save
@@ -275,7 +276,10 @@ def _lookup_key(request):
         return None  # SecurityMiddleware's redirect to https answers it
     if not _anonymous(request):
         return None
-    host = _cache_host(request)
+    try:
+        host = _cache_host(request)
+    except DisallowedHost:
+        return None  # answered inside the stack (CommonMiddleware's 400, with its headers)
     if host is None:
         return None
     # The page is rendered for the host it is stored under (its canonical links use it),

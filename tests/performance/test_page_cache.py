@@ -317,6 +317,13 @@ def test_a_hit_over_plain_http_is_still_sent_to_https(client, settings):
     assert response["Location"] == f"https://testserver{url}"
 
 
+def test_a_host_not_allowed_gets_the_400_page_with_the_security_headers(client):
+    response = client.get("/articles/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert response.has_header("Content-Security-Policy")
+    assert response.has_header("X-Content-Type-Options")
+
+
 def test_pages_of_views_not_marked_cacheable_are_never_stored(client):
     fetch(client, "/ask/")
     assert fetch(client, "/ask/")[2] is None
