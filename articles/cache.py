@@ -14,15 +14,16 @@ via REDIS_URL, or the file cache every worker on one machine shares) sees a publ
 A process-local cache cannot be cleared from another process, so settings.PAGE_CACHE must be
 off with one.
 
-`ReaderPageCacheMiddleware` serves a hit with one cache round trip (the generation and the
-page in one get_many) before authentication, messages and URL resolution run: that is what
-brings a hit close to the cost of a constant page. Only views wrapped in `reader_page_cache`
-are stored. Only anonymous GET and HEAD requests without a query string, addressed to a host
-named in ALLOWED_HOSTS, are served from the cache: any request carrying a session or messages
-cookie, and any query string, goes to the view. The key holds the scheme, the host (lower
-case, without the scheme's default port) and the path, so anonymous requests cannot add
-entries without bound. A response is stored only when it is a plain 200 that sets no cookie,
-varies on nothing but encoding, and used no CSP nonce.
+`ReaderPageCacheMiddleware`, the outermost middleware, serves a hit with one cache round trip
+(the generation and the page in one get_many) before any other middleware runs, with the
+headers they gave the page when it was stored: that is what brings a hit close to the cost of
+a plain Django constant page. Only views wrapped in `reader_page_cache` are stored. Only
+anonymous GET and HEAD requests without a query string, addressed to a host named in
+ALLOWED_HOSTS, are served from the cache: any request carrying a session or messages cookie,
+and any query string, goes to the view. The key holds the scheme, the host (lower case,
+without the scheme's default port), the path and whether the reader accepts gzip, so
+anonymous requests cannot add entries without bound. A response is stored only when it is a
+plain 200 that sets no cookie, varies on nothing but encoding, and used no CSP nonce.
 
 Reader pages carry nothing of their reader (no cookie, no CSRF token: the forms on them are
 checked without one, see inquiries.views), so one stored page is served byte for byte to
@@ -45,10 +46,12 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Min
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
+from django.middleware.gzip import re_accepts_gzip
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
@@ -58,6 +61,12 @@ from ldn_portal.resilient_cache import forget_after_outage
 STATE_KEY = "pagecache:state"
 HEADER = "X-Page-Cache"
 _CACHEABLE_VARY = {"accept-encoding"}
+_CONDITIONAL = (
+    "HTTP_IF_NONE_MATCH",
+    "HTTP_IF_MODIFIED_SINCE",
+    "HTTP_IF_MATCH",
+    "HTTP_IF_UNMODIFIED_SINCE",
+)
 # Headers recomputed for each response rather than stored with the page.
 _PER_RESPONSE = {HEADER.lower(), "cache-control", "expires", "date"}
 # A page cleared while the cache was down must not come back with it.
@@ -138,9 +147,10 @@ def _cache_host(request):
     return f"{name}:{port}" if port else name
 
 
-def _page_key(request, host):
-    address = f"{request.scheme}://{host}{request.path}"
-    return f"pagecache:page:{hashlib.sha256(address.encode()).hexdigest()}"
+def _page_key(request, host, encoding):
+    address = f"{encoding} {request.scheme}://{host}{request.path}"
+    # "v2": pages stored with their headers as Django holds them; no older entry is read.
+    return f"pagecache:page:v2:{hashlib.sha256(address.encode()).hexdigest()}"
 
 
 def _anonymous(request):
@@ -204,37 +214,102 @@ def reader_page_cache(view):
 
 
 class ReaderPageCacheMiddleware:
-    """Serve and store the pages of views marked with `reader_page_cache`, and give every
-    response its caching headers."""
+    """Serve stored reader pages, and store them, from the outermost position.
+
+    A hit is answered before any other middleware runs, so the stored page carries every
+    header they added to it when it was rendered (security headers, the policy, the
+    compressed body and its length): they depend only on the scheme, the host and the path,
+    which the key holds, and on whether the reader accepts gzip, which picks one of two stored
+    variants. The page is stored as it leaves the stack, compressed or not: one lookup and no
+    compression per hit. Django's BREACH mitigation (random bytes in each gzip header) is then
+    the same for every reader of one stored variant; BREACH needs a secret in the page and
+    reader pages carry none (no cookie, no token), and what a request could reflect into
+    them (a query string) is never cached.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        host = key = state = None
-        if settings.PAGE_CACHE and request.method in ("GET", "HEAD") and _anonymous(request):
+        key = _lookup_key(request)
+        if key is not None:
             try:
-                if not request.META.get("QUERY_STRING"):
-                    host = _cache_host(request)
-                if host is not None:
-                    # The page is rendered for the host it is stored under (its canonical
-                    # links use it), whatever case or default port the request wrote.
-                    request.META["HTTP_HOST"] = host
-                    key = _page_key(request, host)
-                    found = cache.get_many([STATE_KEY, key])
-                    state = _current_or_new(found.get(STATE_KEY))
-                    stored = found.get(key)
-                    if stored is not None and stored["generation"] == state["generation"]:
-                        return _serve(request, stored, state)
-                else:
-                    state = current_state()
+                found = cache.get_many([STATE_KEY, key])
+                state = _current_or_new(found.get(STATE_KEY))
             except (OperationalError, InterfaceError):
                 # Starting a generation reads the database, and this runs before the view's
                 # error handling: go on without the cache, so the view answers (its 503 when
                 # the database is down, or /healthz's own).
-                host = key = state = None
-        # Stored under the generation read before rendering: a write during the rendering
-        # replaces it, so this page is never served after that write.
+                key = None
+            else:
+                stored = found.get(key)
+                if stored is not None and stored["generation"] == state["generation"]:
+                    return _serve(request, stored, state)
+                # Stored under the generation read before rendering: a write during the
+                # rendering replaces it, so this page is never served after that write.
+                request.page_cache_state = state
+        response = self.get_response(request)
+        if key is not None and _response_is_cacheable(request, response):
+            page_until = getattr(request, "reader_page_until", None)
+            until = _until(request.page_cache_state, page_until)
+            stored = {
+                "generation": request.page_cache_state["generation"],
+                "content": response.content,
+                "headers": {
+                    k: v for k, v in response.headers._store.items() if k not in _PER_RESPONSE
+                },
+                "until": until,
+                "carries_until": page_until is not None,
+            }
+            cache.set(key, stored, _timeout(until))
+            response[HEADER] = "miss"
+        return response
+
+
+def _lookup_key(request):
+    """The key of the stored page `request` may be answered with, or None when it may not."""
+    if not settings.PAGE_CACHE or request.method not in ("GET", "HEAD"):
+        return None
+    if request.META.get("QUERY_STRING") or request.path.startswith(settings.STATIC_URL):
+        return None
+    if settings.SECURE_SSL_REDIRECT and not request.is_secure():
+        return None  # SecurityMiddleware's redirect to https answers it
+    if not _anonymous(request):
+        return None
+    try:
+        host = _cache_host(request)
+    except DisallowedHost:
+        return None  # answered inside the stack (CommonMiddleware's 400, with its headers)
+    if host is None:
+        return None
+    # The page is rendered for the host it is stored under (its canonical links use it),
+    # whatever case or default port the request wrote.
+    request.META["HTTP_HOST"] = host
+    gzip = re_accepts_gzip.search(request.META.get("HTTP_ACCEPT_ENCODING", ""))
+    return _page_key(request, host, "gzip" if gzip else "")
+
+
+class ReaderPageHeadersMiddleware:
+    """Give every response its caching headers, and reader pages their validators and 304s.
+
+    Inside the compression, so that the ETag is the page's, not its random gzip bytes'.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        state = getattr(request, "page_cache_state", None)
+        if (
+            state is None
+            and settings.PAGE_CACHE
+            and request.method in ("GET", "HEAD")
+            and _anonymous(request)
+        ):
+            try:
+                state = current_state()
+            except (OperationalError, InterfaceError):
+                state = None  # as in ReaderPageCacheMiddleware: the view answers
         response = self.get_response(request)
         if not getattr(request, "reader_page_cacheable", False):
             if not response.has_header("Cache-Control"):
@@ -246,8 +321,7 @@ class ReaderPageCacheMiddleware:
                 add_never_cache_headers(response)
             return response
         page_until = getattr(request, "reader_page_until", None)
-        until = _until(state, page_until)
-        cache_control = _cache_control(request, until, page_until is not None)
+        cache_control = _cache_control(request, _until(state, page_until), page_until is not None)
         if cache_control is None:
             add_never_cache_headers(response)
             return response
@@ -256,17 +330,6 @@ class ReaderPageCacheMiddleware:
         if state is not None:
             response["Last-Modified"] = http_date(state["changed_at"])
         patch_vary_headers(response, ["Accept-Encoding"])
-        if key is not None and _response_is_cacheable(request, response):
-            headers = {k: v for k, v in response.items() if k.lower() not in _PER_RESPONSE}
-            stored = {
-                "generation": state["generation"],
-                "content": response.content,
-                "headers": headers,
-                "until": until,
-                "carries_until": page_until is not None,
-            }
-            cache.set(key, stored, _timeout(until))
-            response[HEADER] = "miss"
         return get_conditional_response(
             request,
             etag=response["ETag"],
@@ -277,10 +340,13 @@ class ReaderPageCacheMiddleware:
 
 def _serve(request, stored, state):
     response = HttpResponse(stored["content"])
-    for name, value in stored["headers"].items():
-        response[name] = value
+    # The headers as Django held them when the page was sent (names and values checked then):
+    # set one by one, they cost a tenth of a hit.
+    response.headers._store.update(stored["headers"])
     response["Cache-Control"] = _cache_control(request, stored["until"], stored["carries_until"])
     response[HEADER] = "hit"
+    if not any(name in request.META for name in _CONDITIONAL):
+        return response
     return get_conditional_response(
         request, etag=response["ETag"], last_modified=state["changed_at"], response=response
     )

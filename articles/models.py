@@ -721,12 +721,20 @@ class Article(models.Model):
                 raise ValidationError(
                     {"change_note": "This article is live: say what changed in a change note."}
                 )
+            number = (latest.number + 1) if latest else 1
+            created_at = timezone.now()
+            notes = list(latest.public_change_notes) if latest else []
+            if note_is_public and change_note.strip():
+                note = {"created_at": created_at.isoformat(), "change_note": change_note.strip()}
+                notes.insert(0, {"number": number, **note})
             version = ArticleVersion.objects.create(
                 article=self,
-                number=(latest.number + 1) if latest else 1,
+                number=number,
+                created_at=created_at,
                 created_by=by,
                 change_note=change_note.strip(),
                 note_is_public=note_is_public,
+                public_change_notes=notes,
                 title=content["title"],
                 summary=content["summary"],
                 body=content["body"],
@@ -1165,6 +1173,29 @@ class Source(models.Model):
 
 
 class ArticleVersionQuerySet(models.QuerySet):
+    def fill_public_change_notes(self):
+        """Write `public_change_notes` of these versions from their articles' versions, as
+        save_version writes them for a new one (imports carry none of their own)."""
+        versions = ArticleVersion.objects.filter(article__in=self.values("article_id")).order_by(
+            "article_id", "number"
+        )
+        changed = []
+        article_id, notes = None, []
+        fields = ("article_id", "number", "created_at", "change_note", "note_is_public")
+        for version in versions.only(*fields):
+            if version.article_id != article_id:
+                article_id, notes = version.article_id, []
+            if version.note_is_public and version.change_note.strip():
+                note = {
+                    "number": version.number,
+                    "created_at": version.created_at.isoformat(),
+                    "change_note": version.change_note.strip(),
+                }
+                notes = [note, *notes]
+            version.public_change_notes = notes
+            changed.append(version)
+        ArticleVersion.objects.bulk_update(changed, ["public_change_notes"], batch_size=1000)
+
     def scheduled(self, now=None):
         """Versions waiting to go live, soonest first, with their articles."""
         now = now or timezone.now()
@@ -1231,6 +1262,11 @@ class ArticleVersion(models.Model):
         editable=False,
         help_text="When readers stopped (or will stop) seeing this version.",
     )
+    # The public change notes of this version and of every earlier one, newest first, as the
+    # article page lists them ({"number", "created_at", "change_note"}): written once, when
+    # the version is created (earlier versions and their notes are never edited), so the page
+    # reads them from the live version instead of querying every version.
+    public_change_notes = models.JSONField(default=list, editable=False)
     # Filled for PostgreSQL full-text search; a GIN index is created by migration on PostgreSQL.
     search_vector = SearchVectorField(null=True, editable=False)
     # Title and topics (A) and summary (B) only: small enough to stay in the row, so ranking
@@ -1268,6 +1304,13 @@ class ArticleVersion(models.Model):
             for order, a in enumerate(content.get("authors", []))
             if a["id"] in authors
         )
+
+    def reader_change_notes(self):
+        """`public_change_notes` with their moments as datetimes, for templates."""
+        return [
+            {**note, "created_at": datetime.datetime.fromisoformat(note["created_at"])}
+            for note in self.public_change_notes
+        ]
 
     def close_window(self, at):
         """Readers stop seeing this version at `at`."""

@@ -162,13 +162,10 @@ class ArticleDetailView(DetailView):
             if topic_ids
             else Article.objects.none()
         )
-        change_notes = ArticleVersion.objects.filter(
-            article=article, note_is_public=True, number__lte=article.live_version.number
-        ).exclude(change_note="")
         return super().get_context_data(
             content=content,
             related=related[:RELATED_COUNT],
-            change_notes=change_notes.only("number", "created_at", "change_note"),
+            change_notes=article.live_version.reader_change_notes(),
             **kwargs,
         )
 

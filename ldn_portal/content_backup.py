@@ -51,8 +51,9 @@ MODELS = [
     Source,
     Inquiry,
 ]
-# Recomputed on import rather than carried: a database-specific index, empty on SQLite.
-NOT_EXPORTED = {"articles.articleversion": {"search_vector", "rank_vector"}}
+# Recomputed on import rather than carried: a database-specific index, empty on SQLite, and
+# the change notes readers see (from the versions' own notes, never from the document).
+NOT_EXPORTED = {"articles.articleversion": {"search_vector", "rank_vector", "public_change_notes"}}
 USER_FIELDS = {
     "articles.author": ["user"],
     "articles.article": ["updated_by"],
@@ -196,6 +197,7 @@ def import_content(document):
             counts[label] = counts.get(label, 0) + 1
         for version in ArticleVersion.objects.all():
             search.update_search_vector(version)
+        ArticleVersion.objects.all().fill_public_change_notes()
         _reset_sequences()
     return counts
 

@@ -27,7 +27,7 @@ import time
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -44,6 +44,25 @@ def forget_after_outage(key):
     _forget_after_outage.add(key)
 
 
+class KeptClientRedisCacheClient(RedisCacheClient):
+    """Django's Redis client, keeping one `redis.Redis` per connection pool.
+
+    Django's makes a new one for every operation, which cost more than the MGET itself on a
+    page cache hit (docs/performance.md); a `redis.Redis` is safe to share between threads.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(pool)
+        if client is None:
+            client = self._clients[pool] = self._client(connection_pool=pool)
+        return client
+
+
 class ResilientRedisCache(RedisCache):
     def __init__(self, server, params):
         params = dict(params)
@@ -51,6 +70,7 @@ class ResilientRedisCache(RedisCache):
         local_fallback = options.pop("LOCAL_FALLBACK", False)
         params["OPTIONS"] = options
         super().__init__(server, params)
+        self._class = KeptClientRedisCacheClient
         self._fallback = (
             LocMemCache(f"ldn-fallback-{id(self)}", {"OPTIONS": {"MAX_ENTRIES": 10_000}})
             if local_fallback

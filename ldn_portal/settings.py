@@ -61,6 +61,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a stored reader page is answered here, as it left the middleware below when it
+    # was stored (their headers included), with one cache lookup (articles/cache.py).
+    "articles.cache.ReaderPageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "ldn_portal.security.ContentSecurityPolicyMiddleware",
     "ldn_portal.security.PermissionsPolicyMiddleware",
@@ -74,10 +77,10 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    # Before everything a cached page does not need: one cache lookup serves it, and every
-    # response gets its caching headers here (articles/cache.py). Reader pages use no CSRF
-    # token, so the CSRF middleware sets no cookie on them.
-    "articles.cache.ReaderPageCacheMiddleware",
+    # Every response gets its caching headers here, reader pages their ETag (inside the
+    # compression: the page's, not the random gzip bytes') and 304s (articles/cache.py).
+    # Reader pages use no CSRF token, so the CSRF middleware sets no cookie on them.
+    "articles.cache.ReaderPageHeadersMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Who is signed in, for audit entries recorded where no request is passed (role changes).
     "audit.context.CurrentRequestMiddleware",

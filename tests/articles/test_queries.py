@@ -13,7 +13,7 @@ PAGES = {
     "/articles/?q=lupus": 2,  # count, page
     "/topics/lupus/": 3,  # topic, count, page
     "/authors/writer-0/": 3,  # author, count, page
-    "/articles/lupus-article-0/": 5,  # article, change notes, related, topics, glossary terms
+    "/articles/lupus-article-0/": 4,  # article (with its change notes), related, topics, glossary
 }
 
 

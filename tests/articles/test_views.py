@@ -217,6 +217,24 @@ def test_public_change_notes_up_to_the_live_version_are_listed_with_dates(client
     assert "Not yet published note." not in html
 
 
+def test_going_back_to_an_earlier_version_shows_only_the_notes_up_to_it(client):
+    article = make_live_article("Going back")
+    article.summary = "Second summary."
+    article.save()
+    article.publish(article.save_version(change_note="First public note.", note_is_public=True))
+    article.summary = "Third summary."
+    article.save()
+    third = article.save_version(change_note="Second public note.", note_is_public=True)
+    article.publish(third)
+    assert "Second public note." in html_of(client.get(article.get_absolute_url()))
+
+    article.publish(2, allow_newer=True)
+
+    html = html_of(client.get(article.get_absolute_url()))
+    assert "First public note." in html
+    assert "Second public note." not in html
+
+
 def test_private_change_notes_are_not_shown(client):
     article = make_live_article()
     article.summary = "Changed."

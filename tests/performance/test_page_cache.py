@@ -287,11 +287,41 @@ def test_a_hit_carries_the_same_security_headers_as_the_page_it_was_stored_from(
     article = make_live_article("Same headers")
     stored = client.get(article.get_absolute_url())
     served = client.get(article.get_absolute_url())
-    names = ("Content-Security-Policy", "X-Frame-Options", "Content-Type", "Referrer-Policy")
+    names = (
+        "Content-Security-Policy",
+        "X-Frame-Options",
+        "Content-Type",
+        "Referrer-Policy",
+        "Permissions-Policy",
+        "Cross-Origin-Opener-Policy",
+        "X-Content-Type-Options",
+        "Content-Length",
+        "ETag",
+        "Last-Modified",
+        "Vary",
+    )
     assert served[HEADER] == "hit"
     for name in names:
         assert served.has_header(name), name
         assert served[name] == stored[name], name
+
+
+def test_a_hit_over_plain_http_is_still_sent_to_https(client, settings):
+    article = make_live_article("Only over https")
+    url = article.get_absolute_url()
+    client.get(url)
+    assert client.get(url)[HEADER] == "hit"
+    settings.SECURE_SSL_REDIRECT = True
+    response = Client().get(url)  # a new client: SecurityMiddleware reads the setting at start
+    assert response.status_code == 301
+    assert response["Location"] == f"https://testserver{url}"
+
+
+def test_a_host_not_allowed_gets_the_400_page_with_the_security_headers(client):
+    response = client.get("/articles/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert response.has_header("Content-Security-Policy")
+    assert response.has_header("X-Content-Type-Options")
 
 
 def test_pages_of_views_not_marked_cacheable_are_never_stored(client):
