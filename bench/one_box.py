@@ -21,8 +21,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from run import run_wrk, start_gunicorn, stop  # noqa: E402
-from server import free_port  # noqa: E402
+from run import run_wrk  # noqa: E402
+from server import (  # noqa: E402
+    free_port,  # noqa: E402
+    start_gunicorn,
+    stop,
+)
 
 PYTHON = str(ROOT / ".venv/bin/python")
 ARTICLE = "/articles/pacing-lupus-fatigue/"
