@@ -23,9 +23,11 @@ same chain timed bare, so the markers' own cost is the difference.
 """
 
 import argparse
+import atexit
 import gc
 import io
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -36,6 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 TEMP = Path(tempfile.mkdtemp(prefix="ldn-profile-mw-"))
+atexit.register(shutil.rmtree, TEMP, ignore_errors=True)
 HOST = "127.0.0.1"
 
 # Production-like settings unless the caller set them (as bench/server.py's production_env).

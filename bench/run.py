@@ -6,8 +6,10 @@ It seeds a PostgreSQL database once (kept between runs, re-seeded when the sizes
 starts gunicorn with 2 workers and production settings, then measures every endpoint in
 turn for several rounds, so that noise on this shared machine spreads over all of them.
 Beside the pages it measures a constant page of the article page's size served by the same
-Django settings and workers: the upper bound for any Django page here. Results are printed
-and written to bench/results/<date>-<host>-<articles>-<inquiries>[-label].md.
+Django settings and workers: the upper bound for any Django page here, and the servers of
+bench/references.py (nginx, Varnish, the one-box cache, plain Django, Wagtail) that issue 16
+compares the portal with. Results are printed and written to
+bench/results/<date>-<host>-<articles>-<inquiries>[-label].md.
 """
 
 import argparse
