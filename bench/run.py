@@ -6,8 +6,10 @@ It seeds a PostgreSQL database once (kept between runs, re-seeded when the sizes
 starts gunicorn with 2 workers and production settings, then measures every endpoint in
 turn for several rounds, so that noise on this shared machine spreads over all of them.
 Beside the pages it measures a constant page of the article page's size served by the same
-Django settings and workers: the upper bound for any Django page here. Results are printed
-and written to bench/results/<date>-<host>-<articles>-<inquiries>[-label].md.
+Django settings and workers: the upper bound for any Django page here, and the servers of
+bench/references.py (nginx, Varnish, the one-box cache, plain Django, Wagtail) that issue 16
+compares the portal with. Results are printed and written to
+bench/results/<date>-<host>-<articles>-<inquiries>[-label].md.
 """
 
 import argparse
@@ -18,7 +20,6 @@ import os
 import platform
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -26,7 +27,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-from server import free_port, production_env  # the script's own folder
+import references  # the script's own folder
+from server import free_port, production_env, start_gunicorn, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -54,7 +56,8 @@ def bench_env(database_url, static_root, redis_url, cache_prefix):
         DJANGO_CACHE_PREFIX=cache_prefix,
         LDN_INQUIRY_RATE_LIMIT="1000000/s",
         LDN_BENCH_VIEWS="true",
-        # bench_plan's staff session has no second factor (production asks staff for one).
+        # bench_plan's staff session has signed in with a password only: without this the
+        # second-factor gate (on whenever debug is off) sends its staff pages to enrolment.
         LDN_STAFF_TWO_FACTOR="false",
     )
 
@@ -84,55 +87,6 @@ def ensure_database(admin_url, name):
 def vacuum(database_url):
     with autocommit_cursor(database_url) as cursor:
         cursor.execute("VACUUM ANALYZE")
-
-
-def start_gunicorn(env, port, workers):
-    log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (lives as long as the server)
-        "w", prefix="bench-gunicorn-", suffix=".log", delete=False
-    )
-    process = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "gunicorn",
-            "ldn_portal.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--no-control-socket",
-            # The slowest staff page must finish, not be killed mid-measurement.
-            "--timeout",
-            "180",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
-                if answer.status == 200:
-                    return process
-        except OSError:
-            time.sleep(0.3)
-    process.terminate()
-    raise SystemExit(f"gunicorn did not start; see {log.name}")
-
-
-def stop(process):
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:  # a worker still busy with a slow staff page
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 LATENCY_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -207,12 +161,17 @@ def main():
     parser.add_argument(
         "--only",
         default="",
-        help="measure only endpoints whose name contains this text (plus the upper bound)",
+        help="measure only endpoints whose name contains this text, or one of several "
+        "separated by commas (plus the upper bound)",
+    )
+    parser.add_argument(
+        "--database-prefix",
+        default=os.environ.get("BENCH_DATABASE_PREFIX", "ldn_bench"),
+        help="PostgreSQL databases are named <prefix>_<articles>_<inquiries> and <prefix>_wagtail",
     )
     parser.add_argument(
         "--redis", default=os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/0")
     )
-    parser.add_argument("--db-prefix", default=os.environ.get("BENCH_DB_PREFIX", "ldn_bench"))
     parser.add_argument(
         "--dashboard-inquiries",
         type=int,
@@ -224,7 +183,7 @@ def main():
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
 
-    db_name = f"{args.db_prefix}_{args.articles}_{args.inquiries}"
+    db_name = f"{args.database_prefix}_{args.articles}_{args.inquiries}"
     ensure_database(args.postgres + "/postgres", db_name)
     static_root = Path(tempfile.mkdtemp(prefix="bench-static-"))
     cache_prefix = f"ldnbench-{os.getpid()}"
@@ -241,7 +200,10 @@ def main():
     base = f"http://127.0.0.1:{port}"
     server = start_gunicorn(env, port, args.workers)
     try:
-        results, warmup_redirects = measure(base, plan, args, env)
+        with references.started(args, base, plan, env, args.database_prefix) as (extra, notes):
+            plan["endpoints"] += extra
+            plan.setdefault("notes", []).extend(notes)
+            results, warmup_redirects = measure(base, plan, args, env)
     finally:
         stop(server)
         shutil.rmtree(static_root, ignore_errors=True)
@@ -261,7 +223,7 @@ def dashboard_at_second_size(args):
     inquiries = args.dashboard_inquiries
     if not inquiries or inquiries == args.inquiries:
         return {}, []
-    db_name = f"{args.db_prefix}_{args.articles}_{inquiries}"
+    db_name = f"{args.database_prefix}_{args.articles}_{inquiries}"
     ensure_database(args.postgres + "/postgres", db_name)
     static_root = Path(tempfile.mkdtemp(prefix="bench-static-"))
     cache_prefix = f"ldnbench-{os.getpid()}-second"
@@ -306,14 +268,14 @@ def clear_redis(url, prefix):
         client.delete(key)
 
 
-def wait_until_idle(base, fast_ms=20, limit_seconds=30):
+def wait_until_idle(url, fast_ms=20, limit_seconds=30):
     """Wait until the workers have answered what the last wrk run left queued (wrk stops with
     up to one request per connection in flight): otherwise the next endpoint's first requests
-    wait behind them and its p99 measures its predecessor."""
+    wait behind them and its p99 measures its predecessor. `url` is a cheap page."""
     deadline = time.time() + limit_seconds
     while time.time() < deadline:
         started = time.perf_counter()
-        with urllib.request.urlopen(f"{base}/healthz", timeout=limit_seconds) as answer:  # noqa: S310 (our own server)
+        with urllib.request.urlopen(url, timeout=limit_seconds) as answer:  # noqa: S310 (our own server)
             answer.read()
         if (time.perf_counter() - started) * 1000 < fast_ms:
             return
@@ -346,13 +308,16 @@ def measure(base, plan, args, env):
     endpoints = [
         endpoint
         for endpoint in plan["endpoints"]
-        if args.only in endpoint["name"] or endpoint["name"].startswith("upper bound")
+        if references.selected(endpoint["name"], args.only)
+        or endpoint["name"].startswith("upper bound")
     ]
+    # Every server's workers, the portal's and the reference servers' (bench/references.py).
+    idle_urls = [f"{base}/healthz"] + [e["idle"] for e in endpoints if e.get("idle")]
     wrk_env = plan.get("env", {})
     warmup_redirects = 0
     for endpoint in endpoints:  # warm caches and connections once, outside the measurement
         warmup_redirects += run_wrk(
-            base + endpoint["path"],
+            endpoint.get("base", base) + endpoint["path"],
             1,
             4,
             endpoint.get("headers", ()),
@@ -363,10 +328,11 @@ def measure(base, plan, args, env):
     for _ in range(args.rounds):
         for endpoint in endpoints:
             with draft_saves(env, endpoint.get("draft_saves_every")):
-                wait_until_idle(base)
+                for url in dict.fromkeys(idle_urls):
+                    wait_until_idle(url)
                 samples[endpoint["name"]].append(
                     run_wrk(
-                        base + endpoint["path"],
+                        endpoint.get("base", base) + endpoint["path"],
                         args.seconds,
                         endpoint.get("connections", args.connections),
                         endpoint.get("headers", ()),
@@ -400,6 +366,7 @@ def report(results, plan, counted, warmup_redirects, args):
             else f"| {name} | {figures['rps']:.0f} | - | - | - | {figures['bad']} |"
         )
     lines += ["", *(f"- {note}" for note in plan.get("notes", []))]
+    lines += [f"- {line}" for line in references.verdicts(results)]
     quiet = results.get("article page (cached)")
     busy = results.get("article page (cached, draft saved every 2 s)")
     if quiet and busy and quiet["p99"] and quiet["rps"]:

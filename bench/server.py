@@ -1,7 +1,17 @@
-"""What the benchmark and reliability scripts share: a free port and production-like settings."""
+"""What the benchmark and reliability scripts share: a free port, production-like settings and
+a gunicorn to serve them."""
 
 import os
+import signal
 import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port():
@@ -32,3 +42,64 @@ def production_env(database_url, static_root, purpose, **extra):
     )
     env.update(extra)
     return env
+
+
+def start_gunicorn(
+    env,
+    port,
+    workers,
+    app="ldn_portal.wsgi:application",
+    cwd=ROOT,
+    python=sys.executable,
+    ready_path="/healthz",
+):
+    """gunicorn serving `app` (this checkout's portal unless told otherwise) on a loopback
+    port, once `ready_path` answers 200."""
+    log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (lives as long as the server)
+        "w", prefix="bench-gunicorn-", suffix=".log", delete=False
+    )
+    process = subprocess.Popen(
+        [
+            python,
+            "-m",
+            "gunicorn",
+            app,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--no-control-socket",
+            # The slowest staff page must finish, not be killed mid-measurement.
+            "--timeout",
+            "180",
+            "--log-level",
+            "warning",
+        ],
+        cwd=cwd,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(
+                f"http://127.0.0.1:{port}{ready_path}", timeout=2
+            ) as answer:
+                if answer.status == 200:
+                    return process
+        except OSError:
+            time.sleep(0.3)
+    stop(process)
+    raise SystemExit(f"gunicorn did not start; see {log.name}")
+
+
+def stop(process):
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:  # a worker still busy with a slow staff page
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
