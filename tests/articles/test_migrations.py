@@ -60,3 +60,36 @@ def test_every_reader_sees_the_same_articles_and_versions_after_migrating():
     assert seen(timezone.now()) == {"live": 1, "expiring": 1}
     assert seen(now + 2 * day) == {"live": 1, "scheduled": 1}
     assert Article.objects.get(slug="live").versions.get(number=2).slug == "live"
+
+
+def test_existing_versions_get_the_public_notes_up_to_each_of_them():
+    apps = _migrate([("articles", "0011_article_main_topic")])
+    OldArticle = apps.get_model("articles", "Article")
+    OldVersion = apps.get_model("articles", "ArticleVersion")
+    row = OldArticle.objects.create(slug="noted", title="Noted", summary="s")
+    notes = [("First public", True), ("Staff only", False), ("Second public", True)]
+    for number, (note, public) in enumerate(notes, start=1):
+        OldVersion.objects.create(
+            article=row,
+            number=number,
+            title="Noted",
+            summary="s",
+            content={"title": "Noted"},
+            change_note=note,
+            note_is_public=public,
+        )
+    quiet = OldArticle.objects.create(slug="quiet", title="Quiet", summary="s")
+    OldVersion.objects.create(article=quiet, number=1, title="Quiet", summary="s", content={})
+
+    _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+    from articles.models import ArticleVersion
+
+    def shown(slug, number):
+        version = ArticleVersion.objects.get(article__slug=slug, number=number)
+        return [note["change_note"] for note in version.public_change_notes]
+
+    assert shown("noted", 1) == ["First public"]
+    assert shown("noted", 2) == ["First public"]
+    assert shown("noted", 3) == ["Second public", "First public"]
+    assert shown("quiet", 1) == []
