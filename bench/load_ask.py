@@ -66,12 +66,25 @@ def server_env(database_url, static_root):
 
 
 @contextlib.contextmanager
-def running_site(database_name, *, workers=2, demo=False, server_url=DEFAULT_SERVER):
-    """A migrated database and gunicorn serving it; yields (base URL, database URL)."""
+def running_site(
+    database_name,
+    *,
+    workers=2,
+    demo=False,
+    server_url=DEFAULT_SERVER,
+    deploy_config=False,
+    env=None,
+):
+    """A migrated database and gunicorn serving it; yields (base URL, database URL).
+
+    With `deploy_config`, gunicorn runs as the container does: `deploy/gunicorn.conf.py` and
+    the Dockerfile's GUNICORN_CMD_ARGS (worker class, threads, timeouts), bound to loopback.
+    `env` adds to the server's environment.
+    """
     database_url = f"{server_url}/{database_name}"
     recreate_database(server_url, database_name)
     with tempfile.TemporaryDirectory(prefix="ldn-reliability-") as folder:
-        env = server_env(database_url, Path(folder) / "static")
+        env = {**server_env(database_url, Path(folder) / "static"), **(env or {})}
         env["MEDIA_ROOT"] = str(Path(folder) / "media")
 
         def manage(*args):
@@ -84,12 +97,18 @@ def running_site(database_name, *, workers=2, demo=False, server_url=DEFAULT_SER
         if demo:
             manage("load_demo")
         port = free_port()
+        if deploy_config:
+            env.update(GUNICORN_WORKERS=str(workers), GUNICORN_CMD_ARGS=container_gunicorn_args())
+            options = ["-c", "deploy/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"]
+        else:
+            options = [
+                *("--bind", f"127.0.0.1:{port}", "--workers", str(workers)),
+                *("--no-control-socket", "--timeout", "60", "--log-level", "warning"),
+            ]
         log_path = Path(folder) / "gunicorn.log"
         with open(log_path, "w") as log:
             process = subprocess.Popen(
-                [PYTHON, "-m", "gunicorn", "ldn_portal.wsgi:application", "--bind",
-                 f"127.0.0.1:{port}", "--workers", str(workers), "--no-control-socket",
-                 "--timeout", "60", "--log-level", "warning"],
+                [PYTHON, "-m", "gunicorn", "ldn_portal.wsgi:application", *options],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
         try:
@@ -100,6 +119,12 @@ def running_site(database_name, *, workers=2, demo=False, server_url=DEFAULT_SER
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
                 process.wait(timeout=30)
+
+
+def container_gunicorn_args():
+    """The Dockerfile's GUNICORN_CMD_ARGS, read from it so the drills cannot drift from it."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    return re.search(r'^ENV GUNICORN_CMD_ARGS="([^"]*)"', dockerfile, re.M).group(1)
 
 
 def wait_until_healthy(base, process, log_path, timeout=60):
