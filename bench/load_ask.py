@@ -86,6 +86,8 @@ def running_site(
     with tempfile.TemporaryDirectory(prefix="ldn-reliability-") as folder:
         env = {**server_env(database_url, Path(folder) / "static"), **(env or {})}
         env["MEDIA_ROOT"] = str(Path(folder) / "media")
+        # Without Redis, the file cache of this site alone (not the checkout's var/cache).
+        env.setdefault("LDN_CACHE_DIR", str(Path(folder) / "cache"))
 
         def manage(*args):
             subprocess.run(
