@@ -114,7 +114,8 @@ def invalidate():
     The second time matters: between the write and the commit another request could start a
     new generation and store the page as it was before the write. A delete Redis could not
     take is sent again when it answers, and counted in the database so that no process serves
-    the old generation after the commit (ldn_portal/resilient_cache.py, DurableClear).
+    the old generation for longer than CACHE_CLEAR_CHECK_SECONDS after the commit
+    (ldn_portal/resilient_cache.py, DurableClear).
     """
     _generation.clear()
 
