@@ -74,12 +74,15 @@ def running_site(
     server_url=DEFAULT_SERVER,
     deploy_config=False,
     env=None,
+    instances=1,
 ):
     """A migrated database and gunicorn serving it; yields (base URL, database URL).
 
     With `deploy_config`, gunicorn runs as the container does: `deploy/gunicorn.conf.py` and
     the Dockerfile's GUNICORN_CMD_ARGS (worker class, threads, timeouts), bound to loopback.
-    `env` adds to the server's environment.
+    `env` adds to the server's environment. With `instances` above 1, that many gunicorns
+    (app servers) share the database and the environment, and the first item is the list of
+    their base URLs.
     """
     database_url = f"{server_url}/{database_name}"
     recreate_database(server_url, database_name)
@@ -98,29 +101,43 @@ def running_site(
         manage("collectstatic", "--noinput")
         if demo:
             manage("load_demo")
-        port = free_port()
         if deploy_config:
             env.update(GUNICORN_WORKERS=str(workers), GUNICORN_CMD_ARGS=container_gunicorn_args())
-            options = ["-c", "deploy/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"]
-        else:
-            options = [
-                *("--bind", f"127.0.0.1:{port}", "--workers", str(workers)),
-                *("--no-control-socket", "--timeout", "60", "--log-level", "warning"),
+        with contextlib.ExitStack() as servers:
+            bases = [
+                servers.enter_context(
+                    gunicorn_serving(
+                        env, Path(folder) / f"gunicorn-{n}.log", workers, deploy_config
+                    )
+                )
+                for n in range(instances)
             ]
-        log_path = Path(folder) / "gunicorn.log"
-        with open(log_path, "w") as log:
-            process = subprocess.Popen(
-                [PYTHON, "-m", "gunicorn", "ldn_portal.wsgi:application", *options],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_until_healthy(base, process, log_path)
-            yield base, database_url
-        finally:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout=30)
+            yield (bases[0] if instances == 1 else bases), database_url
+
+
+@contextlib.contextmanager
+def gunicorn_serving(env, log_path, workers, deploy_config):
+    port = free_port()
+    if deploy_config:
+        options = ["-c", "deploy/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"]
+    else:
+        options = [
+            *("--bind", f"127.0.0.1:{port}", "--workers", str(workers)),
+            *("--no-control-socket", "--timeout", "60", "--log-level", "warning"),
+        ]
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [PYTHON, "-m", "gunicorn", "ldn_portal.wsgi:application", *options],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_healthy(base, process, log_path)
+        yield base
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
 
 
 def container_gunicorn_args():
