@@ -47,7 +47,7 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError
 from django.db.models import Min
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
@@ -56,7 +56,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 
-from ldn_portal.resilient_cache import forget_after_outage
+from ldn_portal.resilient_cache import DurableClear, forget_after_outage
 
 STATE_KEY = "pagecache:state"
 HEADER = "X-Page-Cache"
@@ -69,8 +69,11 @@ _CONDITIONAL = (
 )
 # Headers recomputed for each response rather than stored with the page.
 _PER_RESPONSE = {HEADER.lower(), "cache-control", "expires", "date"}
-# A page cleared while the cache was down must not come back with it.
+# A page cleared while the cache was down must not come back with it: the processes that saw
+# the failure delete the generation when Redis returns, and every process refuses a
+# generation stamped before a clear Redis could not take (ldn_portal/resilient_cache.py).
 forget_after_outage(STATE_KEY)
+_generation = DurableClear(STATE_KEY)
 
 
 def next_boundary(now):
@@ -99,11 +102,16 @@ def _current_or_new(state):
     """`state` (as read from the cache) if it is still current, else a new generation."""
 
     now = timezone.now()
-    if state is None or (state["boundary"] is not None and now.timestamp() >= state["boundary"]):
+    if (
+        state is None
+        or (state["boundary"] is not None and now.timestamp() >= state["boundary"])
+        or _generation.outdated(state.get("clears", 0))
+    ):
         state = {
             "generation": uuid.uuid4().hex,
             "boundary": next_boundary(now),
             "changed_at": int(now.timestamp()),
+            "clears": _generation.stamp(),
         }
         cache.set(STATE_KEY, state, None)
     return state
@@ -113,11 +121,12 @@ def invalidate():
     """Forget every cached page: now, and again once the current transaction commits.
 
     The second time matters: between the write and the commit another request could start a
-    new generation and store the page as it was before the write. A delete the cache could not
-    take is sent again when it answers (ldn_portal/resilient_cache.py).
+    new generation and store the page as it was before the write. A delete Redis could not
+    take is sent again when it answers, and counted in the database so that no process serves
+    the old generation for longer than CACHE_CLEAR_CHECK_SECONDS after the commit
+    (ldn_portal/resilient_cache.py, DurableClear).
     """
-    cache.delete(STATE_KEY)
-    transaction.on_commit(lambda: cache.delete(STATE_KEY))
+    _generation.clear()
 
 
 def cache_no_later_than(request, timestamp):

@@ -16,6 +16,7 @@ import tempfile
 import threading
 import uuid
 import warnings
+import weakref
 from pathlib import PurePath
 
 from django.conf import settings
@@ -23,7 +24,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import UploadedFile
-from django.core.signals import request_finished
 from django.db import transaction
 from django.http import HttpResponse
 from django.template.loader import render_to_string
@@ -246,12 +246,14 @@ class FileNotStored(OSError):
 class AtomicFileSystemStorage(FileSystemStorage):
     """FileSystemStorage that never leaves a partial or orphan file.
 
-    Each file is written in full under a temporary name beside its place (``.*.part``),
-    flushed to disk, and only then linked to its real name, so a full disk or a killed
-    worker leaves no truncated file under a name a row could point to. A file saved inside a
-    transaction (every admin save) that is then rolled back (a refused save, a failed
-    commit) is removed when the request ends: the row that would have named it does not
-    exist. Files saved outside any transaction are kept as written.
+    Each file is written in full under a temporary name beside its place (``.*.part``) and
+    flushed to disk. Saved inside a transaction (every admin save, any script's
+    `transaction.atomic()`), it is linked to its real name only when that transaction
+    commits, so no file appears before the row that names it exists; if the transaction (or
+    the savepoint around the save) rolls back instead, the temporary file is removed, in a
+    request or not. Saved outside a transaction (autocommit: the editor's own upload, whose
+    file is the whole of the change), it is linked at once. A full disk or a killed worker
+    leaves no truncated file under a name a row could point to.
     """
 
     def _save(self, name, content):
@@ -270,93 +272,98 @@ class AtomicFileSystemStorage(FileSystemStorage):
                 os.fsync(output.fileno())
             if self.file_permissions_mode is not None:
                 os.chmod(temporary, self.file_permissions_mode)
-            name, full_path = self._link_into_place(temporary, name, full_path)
+            if _in_transaction():
+                transaction.on_commit(_LinkOnCommit(temporary, full_path))
+            else:
+                full_path = self._link_into_place(temporary, name, full_path)
+                together = getattr(_uncommitted, "together", None)
+                if together is not None:
+                    together.append(full_path)
         except OSError as error:
+            _remove(temporary)
             raise FileNotStored(error.errno, UPLOAD_NOT_STORED) from error
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
-        together = getattr(_uncommitted, "together", None)
-        if together is not None:
-            together.append(full_path)
-        _remove_if_rolled_back(full_path)
         return os.path.relpath(full_path, self.location).replace("\\", "/")
 
     def _link_into_place(self, temporary, name, full_path):
         """A hard link never replaces a file already there (names taken meanwhile move on)."""
         while True:
             try:
-                os.link(temporary, full_path)
+                _link(temporary, full_path)
             except FileExistsError:
                 name = self.get_available_name(name)
                 full_path = self.path(name)
-            except OSError as error:
-                if error.errno not in {errno.EPERM, errno.ENOTSUP, errno.EXDEV}:
-                    raise
-                # A file system without hard links: a rename, which is just as atomic.
-                os.rename(temporary, full_path)
-                return name, full_path
             else:
-                return name, full_path
+                return full_path
+
+
+def _in_transaction():
+    """Whether a save now belongs to a transaction that may still roll back. The atomic
+    blocks a TestCase wraps each test in stand for autocommit here, as they do for Django's
+    own durable check: they never commit."""
+    connection = transaction.get_connection()
+    return connection.in_atomic_block and not all(
+        getattr(block, "_from_testcase", False) for block in connection.atomic_blocks
+    )
+
+
+def _link(temporary, full_path):
+    """Give the complete file its real name (FileExistsError if the name is taken), and drop
+    the temporary one."""
+    try:
+        os.link(temporary, full_path)
+    except FileExistsError:
+        raise
+    except OSError as error:
+        if error.errno not in {errno.EPERM, errno.ENOTSUP, errno.EXDEV}:
+            raise
+        # A file system without hard links: a rename, which is just as atomic (and replaces
+        # a file of the same name, which the random names make as good as impossible).
+        os.rename(temporary, full_path)
+        return
+    _remove(temporary)
+
+
+def _remove(path):
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
+class _LinkOnCommit:
+    """The on-commit callback of one saved file. Django drops the callbacks of a transaction
+    or savepoint that rolls back; when this one is dropped uncalled, the finalizer removes the
+    temporary file (and after the call, finds it gone)."""
+
+    def __init__(self, temporary, full_path):
+        self.temporary, self.full_path = temporary, full_path
+        weakref.finalize(self, _remove, temporary)
+
+    def __call__(self):
+        try:
+            _link(self.temporary, self.full_path)
+        except OSError as error:
+            # The row is committed: say loudly that its file is missing.
+            logger.error(
+                "A committed upload could not be put in place (%s): %s",
+                os.strerror(error.errno or 0),
+                self.full_path,
+            )
+            _remove(self.temporary)
 
 
 @contextlib.contextmanager
 def saved_together():
-    """Files saved inside are kept only if every save succeeds (an image and its thumbnail)."""
+    """Files saved inside are kept only if every save succeeds (an image and its thumbnail).
+    For saves outside a transaction; inside one, the transaction decides."""
     saved, previous = [], getattr(_uncommitted, "together", None)
     _uncommitted.together = saved
     try:
         yield
     except BaseException:
         for full_path in saved:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(full_path)
+            _remove(full_path)
         raise
     finally:
         _uncommitted.together = previous
-
-
-class _Committed:
-    done = False
-
-    def __call__(self):
-        self.done = True
-
-
-def _remove_if_rolled_back(full_path):
-    if not transaction.get_connection().in_atomic_block:
-        return
-    committed = _Committed()
-    transaction.on_commit(committed)
-    pending = getattr(_uncommitted, "files", [])
-    pending.append((full_path, committed))
-    _uncommitted.files = pending
-
-
-def remove_rolled_back_uploads(**kwargs):
-    """At the end of a request: remove files whose transaction rolled back.
-
-    Django drops the on-commit callback of a rolled-back transaction (or savepoint), so a
-    file whose callback neither ran nor is still waiting belongs to no row. One still
-    waiting (a transaction left open, as a test's is) is looked at again next time.
-    """
-    pending = getattr(_uncommitted, "files", [])
-    if not pending:
-        return
-    waiting = {id(entry[1]) for entry in transaction.get_connection().run_on_commit}
-    kept = []
-    for full_path, committed in pending:
-        if committed.done:
-            continue
-        if id(committed) in waiting:
-            kept.append((full_path, committed))
-            continue
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(full_path)
-    _uncommitted.files = kept
-
-
-request_finished.connect(remove_rolled_back_uploads, dispatch_uid="remove_rolled_back_uploads")
 
 
 class FileNotStoredMiddleware:

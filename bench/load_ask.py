@@ -66,13 +66,31 @@ def server_env(database_url, static_root):
 
 
 @contextlib.contextmanager
-def running_site(database_name, *, workers=2, demo=False, server_url=DEFAULT_SERVER):
-    """A migrated database and gunicorn serving it; yields (base URL, database URL)."""
+def running_site(
+    database_name,
+    *,
+    workers=2,
+    demo=False,
+    server_url=DEFAULT_SERVER,
+    deploy_config=False,
+    env=None,
+    instances=1,
+):
+    """A migrated database and gunicorn serving it; yields (base URL, database URL).
+
+    With `deploy_config`, gunicorn runs as the container does: `deploy/gunicorn.conf.py` and
+    the Dockerfile's GUNICORN_CMD_ARGS (worker class, threads, timeouts), bound to loopback.
+    `env` adds to the server's environment. With `instances` above 1, that many gunicorns
+    (app servers) share the database and the environment, and the first item is the list of
+    their base URLs.
+    """
     database_url = f"{server_url}/{database_name}"
     recreate_database(server_url, database_name)
     with tempfile.TemporaryDirectory(prefix="ldn-reliability-") as folder:
-        env = server_env(database_url, Path(folder) / "static")
+        env = {**server_env(database_url, Path(folder) / "static"), **(env or {})}
         env["MEDIA_ROOT"] = str(Path(folder) / "media")
+        # Without Redis, the file cache of this site alone (not the checkout's var/cache).
+        env.setdefault("LDN_CACHE_DIR", str(Path(folder) / "cache"))
 
         def manage(*args):
             subprocess.run(
@@ -83,23 +101,49 @@ def running_site(database_name, *, workers=2, demo=False, server_url=DEFAULT_SER
         manage("collectstatic", "--noinput")
         if demo:
             manage("load_demo")
-        port = free_port()
-        log_path = Path(folder) / "gunicorn.log"
-        with open(log_path, "w") as log:
-            process = subprocess.Popen(
-                [PYTHON, "-m", "gunicorn", "ldn_portal.wsgi:application", "--bind",
-                 f"127.0.0.1:{port}", "--workers", str(workers), "--no-control-socket",
-                 "--timeout", "60", "--log-level", "warning"],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_until_healthy(base, process, log_path)
-            yield base, database_url
-        finally:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout=30)
+        if deploy_config:
+            env.update(GUNICORN_WORKERS=str(workers), GUNICORN_CMD_ARGS=container_gunicorn_args())
+        with contextlib.ExitStack() as servers:
+            bases = [
+                servers.enter_context(
+                    gunicorn_serving(
+                        env, Path(folder) / f"gunicorn-{n}.log", workers, deploy_config
+                    )
+                )
+                for n in range(instances)
+            ]
+            yield (bases[0] if instances == 1 else bases), database_url
+
+
+@contextlib.contextmanager
+def gunicorn_serving(env, log_path, workers, deploy_config):
+    port = free_port()
+    if deploy_config:
+        options = ["-c", "deploy/gunicorn.conf.py", "--bind", f"127.0.0.1:{port}"]
+    else:
+        options = [
+            *("--bind", f"127.0.0.1:{port}", "--workers", str(workers)),
+            *("--no-control-socket", "--timeout", "60", "--log-level", "warning"),
+        ]
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [PYTHON, "-m", "gunicorn", "ldn_portal.wsgi:application", *options],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_healthy(base, process, log_path)
+        yield base
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+
+
+def container_gunicorn_args():
+    """The Dockerfile's GUNICORN_CMD_ARGS, read from it so the drills cannot drift from it."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    return re.search(r'^ENV GUNICORN_CMD_ARGS="([^"]*)"', dockerfile, re.M).group(1)
 
 
 def wait_until_healthy(base, process, log_path, timeout=60):

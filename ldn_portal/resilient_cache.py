@@ -9,9 +9,14 @@ try again for `RETRY_AFTER` seconds, so a hung Redis costs one timeout per proce
 not one per request.
 
 Deletes that fail are remembered and sent again, first thing, once Redis answers (and by a
-timer while some are pending), so a page cleared during an outage is not served after it. The
-keys registered with `forget_after_outage` (the page cache's generation) are deleted too when
-Redis returns, by every process that saw it fail.
+timer while some are pending); `delete` then returns None (not False: nothing was said about
+the key). The keys registered with `forget_after_outage` are deleted too when Redis returns,
+by every process that saw it fail. That much lives in one process's memory: another process
+or app server that saw no failure (Redis hung and came back with its old entries, or was
+unreachable from the publisher only) would go on reading the key until that retry lands, and
+not at all if the process that owes it dies. A `DurableClear` closes that for the keys that
+must not outlive a change (the page cache's generation): the clear is counted in the
+database, in the change's own transaction, and every process reads the count.
 
 With `OPTIONS["LOCAL_FALLBACK"]` (the rate limit's cache), a process-local memory cache takes
 over during an outage instead of an empty one: rate limits are then counted per process.
@@ -24,10 +29,14 @@ import logging
 import threading
 import time
 
+from django.conf import settings
+from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.filebased import FileBasedCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.db import DatabaseError, IntegrityError, InterfaceError, transaction
+from django.db.models import F
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -106,7 +115,6 @@ class ResilientRedisCache(RedisCache):
             return
         with self._lock:
             was_down = self._down_since is not None
-            self._down_since = None
             keys = set(self._pending_deletes)
             if was_down:
                 keys |= _forget_after_outage
@@ -116,8 +124,11 @@ class ResilientRedisCache(RedisCache):
             except CACHE_ERRORS:
                 self._failed()
                 return
-            with self._lock:
-                self._pending_deletes -= keys
+        # Only now: until the owed deletes are in, this process's other threads keep asking
+        # (and deleting) first instead of reading what the deletes are about.
+        with self._lock:
+            self._pending_deletes -= keys
+            self._down_since = None
         if was_down:
             logger.warning("Cache available again")
 
@@ -184,10 +195,11 @@ class ResilientRedisCache(RedisCache):
         return value
 
     def delete(self, key, version=None):
+        """True or False as Django's backends say; None when Redis did not take the delete
+        (it is sent again when Redis answers)."""
         deleted = self._call("delete", None, key, version)
         if deleted is None:
             self._remember_deletes([key])
-            return False
         return deleted
 
     def delete_many(self, keys, version=None):
@@ -198,6 +210,101 @@ class ResilientRedisCache(RedisCache):
 
     def clear(self):
         return self._call("clear", False)
+
+
+class DurableClear:
+    """A cache key that must not outlive a change made while the shared cache was unreachable.
+
+    `clear()` deletes the key now and again once the current transaction commits. When Redis
+    does not take the delete, the clear is also counted in the database (`CacheClear`), in
+    the caller's transaction: it is then as durable as the change, and visible to every
+    process and app server exactly when the change is. Whoever creates the key's value stores
+    `stamp()` (the count) in it, and whoever reads it treats it as missing when
+    `outdated(stamp)`. Each process reads the count at most every CACHE_CLEAR_CHECK_SECONDS
+    (one primary-key query, by one thread while the others go on with the count they have);
+    so a value from before such a clear is served for at most that long after the change's
+    commit, by a process that saw no failure, and never once that process has read the
+    count, whatever Redis kept. The publisher's own process replays its delete as before.
+
+    Only the Redis backend is concerned (the file cache is on the app server's own disk, as
+    its readers are; a process-local cache is never shared): with any other cache this is a
+    plain delete on commit and `outdated` is always False, without a query.
+    """
+
+    def __init__(self, key, alias="default"):
+        self.key = key
+        self.alias = alias
+        self._lock = threading.Lock()
+        self._known = None
+        self._read_at = float("-inf")
+
+    @property
+    def _cache(self):
+        return caches[self.alias]
+
+    def _concerned(self):
+        return isinstance(self._cache, ResilientRedisCache)
+
+    def clear(self):
+        """Delete the key: now, and once the current transaction commits (between the write
+        and the commit another request could store the value as it was before the write)."""
+        if self._cache.delete(self.key) is None:
+            self._count()
+        transaction.on_commit(self._clear_committed)
+
+    def _clear_committed(self):
+        if self._cache.delete(self.key) is not None:
+            return
+        try:
+            # Redis went away between the write and its commit: counted after the commit
+            # (a process killed in between leaves only its own replay, which dies with it).
+            self._count()
+        except (DatabaseError, InterfaceError):
+            logger.exception("Could not count a cache clear: the cache may serve old entries")
+
+    def _count(self):
+        from ldn_portal.models import CacheClear
+
+        if CacheClear.objects.filter(key=self.key).update(count=F("count") + 1):
+            return
+        try:
+            with transaction.atomic():
+                CacheClear.objects.create(key=self.key, count=1)
+        except IntegrityError:  # another process counted the first one meanwhile
+            CacheClear.objects.filter(key=self.key).update(count=F("count") + 1)
+
+    def _read(self):
+        from ldn_portal.models import CacheClear
+
+        count = CacheClear.objects.filter(key=self.key).values_list("count", flat=True).first()
+        self._known, self._read_at = count or 0, time.monotonic()
+        return self._known
+
+    def stamp(self):
+        """The count to store with a new value of the key: read now (a database error is the
+        caller's, as for any query made while creating the value)."""
+        return self._read() if self._concerned() else 0
+
+    def outdated(self, stamp):
+        """Whether a value stored under `stamp` was cleared since, as far as this process
+        knows (the count read less than CACHE_CLEAR_CHECK_SECONDS ago)."""
+        if not self._concerned():
+            return False
+        known = self._known
+        due = time.monotonic() - self._read_at >= settings.CACHE_CLEAR_CHECK_SECONDS
+        # One thread reads; the others go on with what this process knew (the first read of a
+        # process waits for it).
+        if (known is None or due) and self._lock.acquire(blocking=known is None):
+            try:
+                known = self._read()
+            except (DatabaseError, InterfaceError):
+                # Nothing can be published while the database does not answer: the cache goes
+                # on serving (asked again after the interval).
+                self._read_at = time.monotonic()
+                known = self._known or 0
+            finally:
+                self._lock.release()
+        return stamp < known
 
 
 class ResilientFileBasedCache(FileBasedCache):

@@ -156,6 +156,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # works on without it (ldn_portal/resilient_cache.py).
 REDIS_URL = env.str("REDIS_URL", default="")
 CACHE_TIMEOUT_SECONDS = env.float("LDN_CACHE_TIMEOUT_SECONDS", default=0.25)
+# How often each process reads the clears counted while Redis could not take them (the page
+# cache's generation, ldn_portal/resilient_cache.py DurableClear): the longest a page from
+# before such a clear can still be served. 0 reads it on every cache hit.
+CACHE_CLEAR_CHECK_SECONDS = env.float("LDN_CACHE_CLEAR_CHECK_SECONDS", default=0.5)
 if REDIS_URL:
     _REDIS_CACHE = {
         "BACKEND": "ldn_portal.resilient_cache.ResilientRedisCache",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.urls import reverse
 from PIL import Image
 
@@ -57,15 +58,22 @@ def test_refused_save_writes_no_image_and_does_not_call_it_corrupted(client, edi
     assert media_files(settings) == before
 
 
-def test_saved_image_is_in_place_under_a_random_name_and_nothing_else(client, editor, settings):
+def test_saved_image_lands_in_place_under_a_random_name_when_the_save_commits(
+    client, editor, settings, django_capture_on_commit_callbacks
+):
     article = make_article()
 
-    client.post(
-        change_url(article),
-        form_data(article, image=hero_upload(), image_alt="A square", image_credit="Staff"),
-    )
+    with django_capture_on_commit_callbacks() as on_commit:
+        client.post(
+            change_url(article),
+            form_data(article, image=hero_upload(), image_alt="A square", image_credit="Staff"),
+        )
+        article.refresh_from_db()
+        # Written in full, but under its real name only once the row naming it is committed.
+        assert [Path(name).suffix for name in media_files(settings)] == [".part"]
+    for callback in on_commit:
+        callback()
 
-    article.refresh_from_db()
     assert media_files(settings) == [article.image.name]
     assert article.image.name.startswith("articles/") and "hero" not in article.image.name
 
@@ -95,11 +103,14 @@ def author_data(photo, **fields):
             "photo": photo, **fields}  # fmt: skip
 
 
-def test_author_photo_is_stored_without_gps_or_its_file_name(client, settings):
+def test_author_photo_is_stored_without_gps_or_its_file_name(
+    client, settings, django_capture_on_commit_callbacks
+):
     client.force_login(make_staff("root", superuser=True))
     photo = SimpleUploadedFile("jo-at-home-in-leeds.jpg", jpeg_with_gps_and_orientation())
 
-    response = client.post(reverse("admin:articles_author_add"), author_data(photo))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:articles_author_add"), author_data(photo))
 
     assert response.status_code == 302
     author = Author.objects.get()
@@ -154,3 +165,50 @@ def test_page_shows_the_original_when_renditions_cannot_be_written(client, setti
     original = f"/media/{article.image.name}"
     assert f'<img src="{original}" srcset="{original} 1600w"' in html
     assert 'alt="Morning light"' in html
+
+
+class Refused(Exception):
+    pass
+
+
+def test_a_script_whose_transaction_rolls_back_leaves_no_file(settings):
+    article = make_article()
+
+    with pytest.raises(Refused), transaction.atomic():
+        article.image = make_hero_image()
+        article.save()
+        assert media_files(settings)  # written in full, under its temporary name
+        raise Refused
+
+    assert media_files(settings) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_script_saves_its_file_under_the_real_name_only_when_the_row_is_committed(settings):
+    article = make_article()
+
+    with transaction.atomic():
+        article.image = make_hero_image()
+        article.save()
+        name = article.image.name
+        assert not (Path(settings.MEDIA_ROOT) / name).exists()
+
+    assert media_files(settings) == [name]
+    with Image.open(Path(settings.MEDIA_ROOT) / name) as image:
+        assert image.size == (1600, 900)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_only_the_file_of_a_rolled_back_savepoint_is_removed(settings):
+    kept, dropped = make_article(title="Kept"), make_article(title="Dropped")
+
+    with transaction.atomic():
+        kept.image = make_hero_image("kept.jpg")
+        kept.save()
+        with pytest.raises(Refused), transaction.atomic():
+            dropped.image = make_hero_image("dropped.jpg")
+            dropped.save()
+            raise Refused
+
+    kept.refresh_from_db()
+    assert media_files(settings) == [kept.image.name]
