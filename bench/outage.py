@@ -1,16 +1,16 @@
 """Database outage drill: PostgreSQL stopped under reader traffic, then started again.
 
-Usage (from the project root, on a Debian host with pg_ctlcluster, as a user allowed to
-stop the cluster):
+Usage (from the project root, as root, against a private cluster that it may stop: never the
+machine's shared server; tests/reliability/conftest.py starts one):
 
-    .venv/bin/python bench/outage.py [--down-seconds 6] [--json]
+    .venv/bin/python bench/outage.py --cluster-folder DIR --cluster-port PORT \
+        [--down-seconds 6] [--json]
 
 It starts gunicorn (2 workers, production settings, persistent connections) on a fresh
 PostgreSQL database with the demo content, sends reader traffic from 4 threads (home,
-article list, an article, a search, /healthz), stops the cluster with
-`pg_ctlcluster --skip-systemctl-redirect <version> main stop -m fast`, keeps it down for
-`--down-seconds` (at most 10: other work on this server stops too), and starts it again,
-ALWAYS (in a finally block, even on Ctrl-C). The app is not restarted.
+article list, an article, a search, /healthz), stops the private cluster with `pg_ctl stop -m
+fast`, keeps it down for `--down-seconds` (at most 10), and starts it again, ALWAYS (in a
+finally block, even on Ctrl-C). The app is not restarted.
 
 It passes when no response was a 500, every reader page during the outage was a 503 with
 Retry-After (or a 200 served from a cache), /healthz said 503 while the database was down,
@@ -22,7 +22,6 @@ the first moment every URL answered 200 again).
 import argparse
 import contextlib
 import http.client
-import subprocess
 import sys
 import threading
 import time
@@ -31,25 +30,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from load_ask import fetch, report, running_site  # noqa: E402 (the script's own folder)
+from private_postgres import PrivateCluster  # noqa: E402
 
 READER_URLS = ["/", "/articles/", "/articles/pacing-lupus-fatigue/", "/articles/?q=ldn"]
 HEALTH = "/healthz"
 MAX_DOWN_SECONDS = 10
 RECOVERY_LIMIT_SECONDS = 30
-
-
-def cluster_version():
-    versions = sorted(Path("/etc/postgresql").iterdir())
-    if not versions:
-        raise SystemExit("No PostgreSQL cluster under /etc/postgresql.")
-    return versions[-1].name
-
-
-def pg_ctlcluster(action):
-    command = ["pg_ctlcluster", "--skip-systemctl-redirect", cluster_version(), "main", action]
-    if action == "stop":
-        command += ["-m", "fast"]
-    subprocess.run(command, check=True, capture_output=True, timeout=60)
 
 
 class Traffic:
@@ -98,18 +84,18 @@ def all_urls_ok(base):
     return False
 
 
-def drill(base, down_seconds):
+def drill(base, down_seconds, cluster):
     with Traffic(base) as traffic:
         time.sleep(2)
         stop_issued = time.monotonic()
         try:
-            pg_ctlcluster("stop")
+            cluster.stop()
             stopped = time.monotonic()
             time.sleep(max(0.0, down_seconds - (stopped - stop_issued)))
         finally:
             # Never leave PostgreSQL down, whatever happened above.
             start_issued = time.monotonic()
-            pg_ctlcluster("start")
+            cluster.start()
         started = time.monotonic()
         recovered = None
         while time.monotonic() - started < RECOVERY_LIMIT_SECONDS:
@@ -123,7 +109,7 @@ def drill(base, down_seconds):
 
 def judge(records, stopped, start_issued):
     # Down for sure: from the stop finishing to the start being issued (the server accepts
-    # connections a moment before pg_ctlcluster returns).
+    # connections a moment before pg_ctl returns).
     during = [r for r in records if r[0] >= stopped and r[1] <= start_issued]
     readers_during = [r for r in during if r[2] != HEALTH]
     health_during = [r for r in during if r[2] == HEALTH]
@@ -147,15 +133,20 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--down-seconds", type=float, default=6)
     parser.add_argument("--database", default="ldn_reliability_outage")
+    parser.add_argument("--cluster-folder", required=True, help="the private cluster's folder")
+    parser.add_argument("--cluster-port", type=int, required=True)
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
     args = parser.parse_args(argv)
     if not 0 < args.down_seconds <= MAX_DOWN_SECONDS:
         parser.error(f"--down-seconds must be between 0 and {MAX_DOWN_SECONDS}")
 
-    with running_site(args.database, demo=True) as (base, _):
+    cluster = PrivateCluster(args.cluster_folder, args.cluster_port)
+    with running_site(args.database, demo=True, server_url=cluster.url) as (base, _):
         if not all_urls_ok(base):
             raise SystemExit("The site is not healthy before the drill; nothing was stopped.")
-        records, issued, stopped, start_issued, started, recovered = drill(base, args.down_seconds)
+        records, issued, stopped, start_issued, started, recovered = drill(
+            base, args.down_seconds, cluster
+        )
     figures = judge(records, stopped, start_issued)
     figures["outage_seconds"] = round(started - issued, 2)
     figures["recovery_seconds"] = round(recovered - started, 2) if recovered else None

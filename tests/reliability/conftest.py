@@ -2,48 +2,17 @@
 
 import os
 import shutil
-import socket
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
-from tests.reliability.test_load_and_outage import require
+from tests.reliability.test_load_and_outage import ROOT, require
 
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def as_postgres(*command):
-    return subprocess.run(
-        ["runuser", "-u", "postgres", "--", *map(str, command)],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-
-
-class PrivateCluster:
-    def __init__(self, folder):
-        self.data = folder / "data"
-        self.port = free_port()
-        self.url = f"postgres://postgres@127.0.0.1:{self.port}"
-
-    def start(self):
-        as_postgres(
-            PG_BIN / "pg_ctl", "-D", self.data, "-w", "-l", self.data.parent / "pg.log",
-            "-o", f"-p {self.port} -k {self.data.parent} -c listen_addresses=127.0.0.1",
-            "start",
-        )  # fmt: skip
-
-    def stop(self):
-        as_postgres(PG_BIN / "pg_ctl", "-D", self.data, "-w", "-m", "fast", "stop")
+sys.path.insert(0, str(ROOT / "bench"))
+from private_postgres import PG_BIN, PrivateCluster, as_postgres  # noqa: E402 (bench folder)
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 """Load and database outage against a real server (bench/load_ask.py, bench/outage.py).
 
-They start gunicorn on PostgreSQL, and the outage drill stops the PostgreSQL cluster for a
-few seconds, which would break anything else using it. So they run only when asked:
+They start gunicorn on PostgreSQL (the outage drill on a private cluster that it stops for a
+few seconds), so they run only when asked:
 `LDN_RELIABILITY_TESTS=1` (CI runs them in a step of their own). PostgreSQL must be reachable
 at BENCH_POSTGRES (default postgres://postgres@127.0.0.1:5432); without it they skip, except
 in CI, where that is a failure.
@@ -9,7 +9,6 @@ in CI, where that is a failure.
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -72,13 +71,13 @@ def test_5000_questions_over_16_connections_store_exactly_5000_rows(postgres):
     assert figures["passed"]
 
 
-def test_readers_get_503_during_a_database_outage_and_the_app_recovers_alone(postgres):
-    require(
-        shutil.which("pg_ctlcluster") and Path("/etc/postgresql").is_dir(),
-        "pg_ctlcluster is not available (Debian's postgresql-common)",
+def test_readers_get_503_during_a_database_outage_and_the_app_recovers_alone(cluster):
+    # A private cluster (tests/reliability/conftest.py): the machine's server is never stopped.
+    figures = run_script(
+        "outage.py",
+        *("--cluster-folder", str(cluster.data.parent), "--cluster-port", str(cluster.port)),
+        *("--down-seconds", "6"),
     )
-
-    figures = run_script("outage.py", "--down-seconds", "6")
 
     assert figures["server_errors_500"] == 0
     assert figures["connection_errors"] == 0
