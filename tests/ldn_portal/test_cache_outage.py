@@ -243,3 +243,33 @@ def test_a_hit_reads_the_clear_count_at_most_once_per_interval(
     settings.CACHE_CLEAR_CHECK_SECONDS = 0
     with django_assert_num_queries(1):
         assert client.get(url)["X-Page-Cache"] == "hit"
+
+
+def test_a_publish_by_a_process_cut_off_from_redis_is_seen_by_one_that_saw_no_failure(
+    redis_server, redis_cache, settings
+):
+    from tests.servers import free_port
+
+    settings.CACHE_CLEAR_CHECK_SECONDS = 0.2
+    client = Client()
+    article = make_live_article("Before the partition")
+    url = article.get_absolute_url()
+    client.get(url)
+    assert client.get(url)["X-Page-Cache"] == "hit"
+
+    # The publish runs with a cache that cannot reach Redis (another host, cut off); Redis
+    # itself stays up, with the old generation, for this process, which sees no failure.
+    reachable = settings.CACHES
+    settings.CACHES = {
+        alias: {**backend, "LOCATION": f"redis://127.0.0.1:{free_port()}/0"}
+        for alias, backend in reachable.items()
+    }
+    article.title = "Published while cut off"
+    article.save()
+    article.publish(article.save_version(change_note="During"))
+    settings.CACHES = reachable
+    assert caches["default"].get("pagecache:state") is not None
+
+    time.sleep(0.2)
+    page = client.get(url)
+    assert b'<h1 id="article-title">Published while cut off</h1>' in page.content

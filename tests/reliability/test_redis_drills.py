@@ -323,8 +323,8 @@ def test_a_publish_whose_clear_never_reached_redis_is_served_everywhere_within_t
     redis_site,
 ):
     """A process cut off from Redis (another host, a partition) publishes; Redis stays up for
-    both app servers, which see no failure at all and would go on serving the old generation
-    from it. Only the clear counted in the database tells them: within
+    both app servers, which see no failure at all. The clear counted in the database tells
+    them: within
     LDN_CACHE_CLEAR_CHECK_SECONDS (plus one count query) every worker of both serves the new
     page. The residual window is measured from the readers' responses."""
     from load_ask import fetch
