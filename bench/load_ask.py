@@ -74,15 +74,12 @@ def running_site(
     server_url=DEFAULT_SERVER,
     deploy_config=False,
     env=None,
-    instances=1,
 ):
     """A migrated database and gunicorn serving it; yields (base URL, database URL).
 
     With `deploy_config`, gunicorn runs as the container does: `deploy/gunicorn.conf.py` and
     the Dockerfile's GUNICORN_CMD_ARGS (worker class, threads, timeouts), bound to loopback.
-    `env` adds to the server's environment. With `instances` above 1, that many gunicorns
-    (app servers) share the database and the environment, and the first item is the list of
-    their base URLs.
+    `env` adds to the server's environment.
     """
     database_url = f"{server_url}/{database_name}"
     recreate_database(server_url, database_name)
@@ -103,16 +100,9 @@ def running_site(
             manage("load_demo")
         if deploy_config:
             env.update(GUNICORN_WORKERS=str(workers), GUNICORN_CMD_ARGS=container_gunicorn_args())
-        with contextlib.ExitStack() as servers:
-            bases = [
-                servers.enter_context(
-                    gunicorn_serving(
-                        env, Path(folder) / f"gunicorn-{n}.log", workers, deploy_config
-                    )
-                )
-                for n in range(instances)
-            ]
-            yield (bases[0] if instances == 1 else bases), database_url
+        log_path = Path(folder) / "gunicorn.log"
+        with gunicorn_serving(env, log_path, workers, deploy_config) as base:
+            yield base, database_url
 
 
 @contextlib.contextmanager
