@@ -183,18 +183,8 @@ def main():
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
 
-    db_name = f"{args.database_prefix}_{args.articles}_{args.inquiries}"
-    ensure_database(args.postgres + "/postgres", db_name)
-    static_root = Path(tempfile.mkdtemp(prefix="bench-static-"))
     cache_prefix = f"ldnbench-{os.getpid()}"
-    env = bench_env(f"{args.postgres}/{db_name}", static_root, args.redis, cache_prefix)
-
-    manage(env, "migrate", "--noinput", "-v", "0")
-    manage(env, "seed_bulk", "--articles", str(args.articles), "--inquiries", str(args.inquiries))
-    # As autovacuum leaves a database that has settled; a migration may have rewritten tables.
-    vacuum(env["DATABASE_URL"])
-    manage(env, "collectstatic", "--noinput", "-v", "0")
-    plan = json.loads(manage(env, "bench_plan", capture=True).stdout)
+    env, static_root, plan = prepared_site(args, args.inquiries, cache_prefix)
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -215,6 +205,22 @@ def main():
     report(results, plan, counted, warmup_redirects, args)
 
 
+def prepared_site(args, inquiries, cache_prefix):
+    """The database of `args.articles` articles and `inquiries` questions (created and seeded
+    once, kept between runs), migrated and vacuumed, with its static files and bench plan:
+    (server environment, static folder, plan)."""
+    db_name = f"{args.database_prefix}_{args.articles}_{inquiries}"
+    ensure_database(args.postgres + "/postgres", db_name)
+    static_root = Path(tempfile.mkdtemp(prefix="bench-static-"))
+    env = bench_env(f"{args.postgres}/{db_name}", static_root, args.redis, cache_prefix)
+    manage(env, "migrate", "--noinput", "-v", "0")
+    manage(env, "seed_bulk", "--articles", str(args.articles), "--inquiries", str(inquiries))
+    # As autovacuum leaves a database that has settled; a migration may have rewritten tables.
+    vacuum(env["DATABASE_URL"])
+    manage(env, "collectstatic", "--noinput", "-v", "0")
+    return env, static_root, json.loads(manage(env, "bench_plan", capture=True).stdout)
+
+
 def dashboard_at_second_size(args):
     """The dashboard's rows at a second number of questions (--dashboard-inquiries, the same
     articles), in the same run: a database of its own, seeded once, and its own gunicorn, on
@@ -223,16 +229,8 @@ def dashboard_at_second_size(args):
     inquiries = args.dashboard_inquiries
     if not inquiries or inquiries == args.inquiries:
         return {}, []
-    db_name = f"{args.database_prefix}_{args.articles}_{inquiries}"
-    ensure_database(args.postgres + "/postgres", db_name)
-    static_root = Path(tempfile.mkdtemp(prefix="bench-static-"))
     cache_prefix = f"ldnbench-{os.getpid()}-second"
-    env = bench_env(f"{args.postgres}/{db_name}", static_root, args.redis, cache_prefix)
-    manage(env, "migrate", "--noinput", "-v", "0")
-    manage(env, "seed_bulk", "--articles", str(args.articles), "--inquiries", str(inquiries))
-    vacuum(env["DATABASE_URL"])
-    manage(env, "collectstatic", "--noinput", "-v", "0")
-    plan = json.loads(manage(env, "bench_plan", capture=True).stdout)
+    env, static_root, plan = prepared_site(args, inquiries, cache_prefix)
     port = free_port()
     server = start_gunicorn(env, port, args.workers)
     try:
