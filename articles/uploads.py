@@ -21,7 +21,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -237,6 +237,10 @@ UPLOAD_NOT_STORED = (
     "written). Nothing was saved. Please try again later, and tell the site's administrator."
 )
 _uncommitted = threading.local()
+# Files saved inside a transaction that has not committed yet: {real path: temporary path}.
+# The saving code reads them back before the commit (an image's width and height, for the
+# version's snapshot), and their names count as taken.
+_awaiting_commit = {}
 
 
 class FileNotStored(OSError):
@@ -273,6 +277,7 @@ class AtomicFileSystemStorage(FileSystemStorage):
             if self.file_permissions_mode is not None:
                 os.chmod(temporary, self.file_permissions_mode)
             if _in_transaction():
+                _awaiting_commit[full_path] = temporary
                 transaction.on_commit(_LinkOnCommit(temporary, full_path))
             else:
                 full_path = self._link_into_place(temporary, name, full_path)
@@ -283,6 +288,15 @@ class AtomicFileSystemStorage(FileSystemStorage):
             _remove(temporary)
             raise FileNotStored(error.errno, UPLOAD_NOT_STORED) from error
         return os.path.relpath(full_path, self.location).replace("\\", "/")
+
+    def _open(self, name, mode="rb"):
+        awaiting = _awaiting_commit.get(self.path(name))
+        if awaiting is not None:
+            return File(open(awaiting, mode), name)  # noqa: SIM115 (the File owns it)
+        return super()._open(name, mode)
+
+    def exists(self, name):
+        return self.path(name) in _awaiting_commit or super().exists(name)
 
     def _link_into_place(self, temporary, name, full_path):
         """A hard link never replaces a file already there (names taken meanwhile move on)."""
@@ -335,9 +349,10 @@ class _LinkOnCommit:
 
     def __init__(self, temporary, full_path):
         self.temporary, self.full_path = temporary, full_path
-        weakref.finalize(self, _remove, temporary)
+        weakref.finalize(self, _forget, temporary, full_path)
 
     def __call__(self):
+        _awaiting_commit.pop(self.full_path, None)
         try:
             _link(self.temporary, self.full_path)
         except OSError as error:
@@ -348,6 +363,12 @@ class _LinkOnCommit:
                 self.full_path,
             )
             _remove(self.temporary)
+
+
+def _forget(temporary, full_path):
+    if _awaiting_commit.get(full_path) == temporary:
+        del _awaiting_commit[full_path]
+    _remove(temporary)
 
 
 @contextlib.contextmanager

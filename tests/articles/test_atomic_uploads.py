@@ -199,6 +199,22 @@ def test_a_script_saves_its_file_under_the_real_name_only_when_the_row_is_commit
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_file_awaiting_its_commit_reads_back_for_the_version_snapshot(settings):
+    article = make_article()
+
+    with transaction.atomic():
+        article.image = make_hero_image()
+        article.save()
+        # A fresh read of the dimensions, as the snapshot of a version saved now makes.
+        stored = type(article).objects.get(pk=article.pk).image
+        assert stored.storage.exists(stored.name)
+        assert (stored.width, stored.height) == (1600, 900)
+        version = article.save_version(change_note="With its image")
+
+    assert version.content["image"]["width"] == 1600
+
+
+@pytest.mark.django_db(transaction=True)
 def test_only_the_file_of_a_rolled_back_savepoint_is_removed(settings):
     kept, dropped = make_article(title="Kept"), make_article(title="Dropped")
 

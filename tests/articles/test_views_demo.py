@@ -18,8 +18,10 @@ DEMO_ARTICLE = "/articles/low-dose-naltrexone-lupus/"
 
 
 @pytest.fixture
-def demo_site():
-    demo.load(stdout=io.StringIO())
+def demo_site(django_capture_on_commit_callbacks):
+    # The test's transaction never commits: run the commit's work (the hero image put in place).
+    with django_capture_on_commit_callbacks(execute=True):
+        demo.load(stdout=io.StringIO())
     return Article.objects.get(slug="low-dose-naltrexone-lupus")
 
 
