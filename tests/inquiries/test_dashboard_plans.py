@@ -50,8 +50,9 @@ def test_period_counts_read_inquiries_through_the_received_index(statements):
         # No walks of a whole btree either: on a small table the planner otherwise reads the
         # primary key in order, which proves nothing about the index that serves the filter.
         text = the(statements, *words, switches=("enable_seqscan", "enable_indexscan"))
-        # Either index that reads a range of received times (with the status) serves.
-        assert re.search(r"Index Scan on inquiry(_status)?_received ", text), text
+        # Any index that reads a range of received times serves (on a test's few rows the
+        # planner may take the triage list's urgent-then-received one).
+        assert re.search(r"Index Scan on inquiry(_\w+)?_received ", text), text
 
 
 def test_refreshed_days_are_read_through_the_day_view_key(statements):
