@@ -725,8 +725,7 @@ class Article(models.Model):
             created_at = timezone.now()
             notes = list(latest.public_change_notes) if latest else []
             if note_is_public and change_note.strip():
-                note = {"created_at": created_at.isoformat(), "change_note": change_note.strip()}
-                notes.insert(0, {"number": number, **note})
+                notes.insert(0, _public_note(number, created_at, change_note))
             version = ArticleVersion.objects.create(
                 article=self,
                 number=number,
@@ -1172,6 +1171,15 @@ class Source(models.Model):
         return self.title
 
 
+def _public_note(number, created_at, change_note):
+    """One entry of `ArticleVersion.public_change_notes`."""
+    return {
+        "number": number,
+        "created_at": created_at.isoformat(),
+        "change_note": change_note.strip(),
+    }
+
+
 class ArticleVersionQuerySet(models.QuerySet):
     def fill_public_change_notes(self):
         """Write `public_change_notes` of these versions from their articles' versions, as
@@ -1186,11 +1194,7 @@ class ArticleVersionQuerySet(models.QuerySet):
             if version.article_id != article_id:
                 article_id, notes = version.article_id, []
             if version.note_is_public and version.change_note.strip():
-                note = {
-                    "number": version.number,
-                    "created_at": version.created_at.isoformat(),
-                    "change_note": version.change_note.strip(),
-                }
+                note = _public_note(version.number, version.created_at, version.change_note)
                 notes = [note, *notes]
             version.public_change_notes = notes
             changed.append(version)
