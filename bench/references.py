@@ -30,7 +30,8 @@ from server import ROOT, free_port, start_gunicorn, stop
 NGINX = "nginx, the article's bytes as a static file"
 VARNISH = "article page through Varnish"
 # The same two as a browser asks: Varnish keeps the app's gzip and serves it as it is (without
-# Accept-Encoding it gunzips every answer); nginx serves the same gzip bytes (gzip_static).
+# Accept-Encoding it serves a plain copy it fetched without); nginx serves the same gzip bytes
+# (gzip_static).
 GZIP = "Accept-Encoding: gzip"
 NGINX_GZIP = f"{NGINX}, {GZIP}"
 VARNISH_GZIP = f"{VARNISH}, {GZIP}"

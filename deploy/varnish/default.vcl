@@ -35,6 +35,7 @@ sub vcl_recv {
             return (synth(405, "Purging is not allowed from this address"));
         }
         if (req.method == "PURGE") {
+            # This variant of the page (see vcl_hash); vcl_purge then purges the other one.
             return (purge);
         }
         ban("obj.http.x-ldn-host == " + req.http.host + " && obj.http.x-ldn-url == " + req.url);
@@ -58,12 +59,44 @@ sub vcl_recv {
     }
     # Reader pages carry nothing per reader and do not depend on any other cookie.
     unset req.http.Cookie;
+    call ldn_variant;
     return (hash);
+}
+
+# Readers that do not accept gzip get a page stored uncompressed, fetched without
+# Accept-Encoding: else Varnish keeps only the gzip answer and gunzips it for every such reader.
+sub ldn_variant {
+    if (req.http.Accept-Encoding ~ "gzip") {
+        unset req.http.x-ldn-plain;
+    } else {
+        set req.http.x-ldn-plain = "1";
+    }
 }
 
 sub vcl_hash {
     # http and https pages differ (canonical addresses): keep them apart.
     hash_data(req.http.X-Forwarded-Proto);
+    hash_data(req.http.x-ldn-plain);
+}
+
+sub vcl_purge {
+    if (!req.http.x-ldn-purged) {
+        set req.http.x-ldn-purged = "1";
+        if (req.http.x-ldn-plain) {
+            unset req.http.x-ldn-plain;
+        } else {
+            set req.http.x-ldn-plain = "1";
+        }
+        return (restart);
+    }
+    return (synth(200, "Purged"));
+}
+
+sub vcl_backend_fetch {
+    if (bereq.http.x-ldn-plain) {
+        unset bereq.http.Accept-Encoding;
+    }
+    unset bereq.http.x-ldn-plain;
 }
 
 sub vcl_hit {

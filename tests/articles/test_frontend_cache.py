@@ -2,6 +2,7 @@
 Cloudflare's API played by a local HTTP server that records the calls."""
 
 import contextlib
+import gzip
 import http.client
 import http.server
 import json
@@ -68,7 +69,8 @@ class Recorder(http.server.ThreadingHTTPServer):
 
 @contextlib.contextmanager
 def running_varnish(app_url, acl=None):
-    """Debian's varnishd with deploy/varnish/default.vcl in front of `app_url`."""
+    """Debian's varnishd with deploy/varnish/default.vcl in front of `app_url`: its port and its
+    working folder (for varnishstat -n)."""
     binary = require_binary("varnishd", "varnish")
     vcl = (ROOT / "deploy/varnish/default.vcl").read_text()
     vcl = vcl.replace('.port = "8000";', f'.port = "{app_url.rsplit(":", 1)[1]}";')
@@ -89,7 +91,7 @@ def running_varnish(app_url, acl=None):
     )
     try:
         wait_for_port(port, timeout=20)
-        yield port
+        yield port, workdir / "n"
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -98,15 +100,18 @@ def running_varnish(app_url, acl=None):
 
 @pytest.fixture
 def varnish(live_server):
-    with running_varnish(live_server.url) as port:
+    with running_varnish(live_server.url) as (port, _):
         yield port
 
 
-def through(port, path, host="127.0.0.1"):
+def through(port, path, host="127.0.0.1", headers=()):
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    connection.request("GET", path, headers={"Host": host})
+    connection.request("GET", path, headers={"Host": host, **dict(headers)})
     response = connection.getresponse()
-    return response.status, dict(response.getheaders()), response.read().decode()
+    body = response.read()
+    if response.getheader("Content-Encoding") == "gzip":
+        body = gzip.decompress(body)
+    return response.status, dict(response.getheaders()), body.decode()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -146,8 +151,46 @@ def test_varnish_serves_a_hit_and_the_new_text_right_after_a_publish(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_varnish_keeps_a_plain_and_a_gzip_copy_and_a_publish_purges_both(live_server, settings):
+    settings.PAGE_CACHE = True
+    settings.INQUIRY_FORM_TOKEN_BUCKET_SECONDS = 3600
+    settings.LDN_SITE_URLS = ["http://127.0.0.1"]
+    article = make_live_article("Hydroxychloroquine and eyes")
+    path = article.get_absolute_url()
+    gzip_reader = [("Accept-Encoding", "gzip")]
+    with running_varnish(live_server.url) as (port, folder):
+        settings.LDN_FRONTEND_CACHE = {
+            "varnish": {
+                "BACKEND": "articles.frontend_cache.VarnishBackend",
+                "LOCATION": [f"http://127.0.0.1:{port}"],
+            }
+        }
+        for _ in range(2):
+            plain = through(port, path)
+            packed = through(port, path, headers=gzip_reader)
+        assert len(plain[1]["X-Varnish"].split()) == len(packed[1]["X-Varnish"].split()) == 2
+        assert "Content-Encoding" not in plain[1]
+        assert packed[1]["Content-Encoding"] == "gzip"
+        # The plain copy is stored as the app sent it, not unpacked from the gzip one each time.
+        stats = subprocess.run(
+            ["varnishstat", "-n", str(folder), "-1", "-f", "MAIN.n_gunzip"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert stats.stdout.split()[1] == "0", stats.stdout
+
+        article.title = "Hydroxychloroquine and your eyes: yearly checks"
+        article.save()
+        publish(article, article.save_version(change_note="Retitled"))
+
+        for html in (through(port, path)[2], through(port, path, headers=gzip_reader)[2]):
+            assert '<h1 id="article-title">Hydroxychloroquine and your eyes: yearly' in html
+
+
+@pytest.mark.django_db(transaction=True)
 def test_varnish_refuses_purges_from_addresses_other_than_the_apps(live_server):
-    with running_varnish(live_server.url, acl="192.0.2.1") as port:
+    with running_varnish(live_server.url, acl="192.0.2.1") as (port, _):
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         connection.request("PURGE", "/", headers={"Host": "127.0.0.1"})
         assert connection.getresponse().status == 405
