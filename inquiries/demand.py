@@ -99,20 +99,22 @@ def period_from_params(params, now=None):
 def daily_counts(start, end):
     """(Counter {(topic id, ALL or UNTAGGED; day): inquiries received that day} for the days in
     [start, end), when the day view was refreshed or None). On PostgreSQL the days before the
-    day of the view's refresh come from it (unless counted in another time zone)."""
+    day of the view's refresh come from it (if counted in this time zone)."""
     counts, counted_at, cut = Counter(), None, start
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT counted_at, time_zone FROM inquiries_demand_day LIMIT 1")
-            counted_at, zone = cursor.fetchone() or (None, None)
-            counted_at = counted_at if zone == settings.TIME_ZONE else None
-            cut = max(start, _day_start(timezone.localdate(counted_at))) if counted_at else start
+            # Whole days before the view's refresh, each row saying when that was: one statement.
             cursor.execute(
-                "SELECT topic_id, day, inquiries FROM inquiries_demand_day "
-                "WHERE day >= %s AND day < %s",
-                [timezone.localdate(start), timezone.localdate(min(cut, end))],
+                "SELECT topic_id, day, inquiries, counted_at FROM inquiries_demand_day "
+                "WHERE time_zone = %s AND day >= %s AND day < %s "
+                "AND day < (counted_at AT TIME ZONE time_zone)::date",
+                [settings.TIME_ZONE, timezone.localdate(start), timezone.localdate(end)],
             )
-            counts.update({(topic, day): n for topic, day, n in cursor.fetchall()})
+            rows = cursor.fetchall()
+        counts.update({(topic, day): n for topic, day, n, _ in rows})
+        if rows:  # else none of these days was counted whole: all are counted directly
+            counted_at = rows[0][3]
+            cut = max(start, _day_start(timezone.localdate(counted_at)))
     received = Inquiry.objects.not_spam().received_between(cut, end).order_by()
     day = TruncDate("received_at")
     # Through the topic links (an outer join): no topic is an untagged inquiry.
