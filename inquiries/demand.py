@@ -26,18 +26,12 @@ DAY = datetime.timedelta(days=1)
 PERIOD_CHOICES = (30, 90, 365)
 DEFAULT_DAYS = 90
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
-# Articles' before/after comparison: this many days on each side of going live.
-RATE_WINDOW_DAYS = 90
-# Review queue: articles due for review within this many days (or overdue), ranked by the
-# questions on their topics over the last REVIEW_DEMAND_DAYS.
-REVIEW_DUE_WITHIN_DAYS = 30
-REVIEW_DEMAND_DAYS = 90
+RATE_WINDOW_DAYS = 90  # article_impact()
+REVIEW_DUE_WITHIN_DAYS, REVIEW_DEMAND_DAYS = 30, 90  # review_queue()
 CHART_TOPICS = 6
-# The trend follows the period: per day up to this many days, per week up to
+# The trend follows the period: per day up to TREND_DAYS_UP_TO days, per week up to
 # TREND_WEEKS_UP_TO, per month beyond.
-TREND_DAYS_UP_TO = 45
-TREND_WEEKS_UP_TO = 200
-STEPS = {"day": DAY, "week": 7 * DAY}
+TREND_DAYS_UP_TO, TREND_WEEKS_UP_TO = 45, 200
 # Okabe-Ito colours (safe for colour blindness); after every colour, the same colours again
 # with a dash pattern, so lines differ without colour too.
 CHART_COLOURS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#8a6d00", "#56b4e9"]
@@ -99,20 +93,22 @@ def period_from_params(params, now=None):
 def daily_counts(start, end):
     """(Counter {(topic id, ALL or UNTAGGED; day): inquiries received that day} for the days in
     [start, end), when the day view was refreshed or None). On PostgreSQL the days before the
-    day of the view's refresh come from it (unless counted in another time zone)."""
+    day of the view's refresh come from it (if counted in this time zone)."""
     counts, counted_at, cut = Counter(), None, start
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT counted_at, time_zone FROM inquiries_demand_day LIMIT 1")
-            counted_at, zone = cursor.fetchone() or (None, None)
-            counted_at = counted_at if zone == settings.TIME_ZONE else None
-            cut = max(start, _day_start(timezone.localdate(counted_at))) if counted_at else start
+            # Whole days before the view's refresh, each row saying when that was: one statement.
             cursor.execute(
-                "SELECT topic_id, day, inquiries FROM inquiries_demand_day "
-                "WHERE day >= %s AND day < %s",
-                [timezone.localdate(start), timezone.localdate(min(cut, end))],
+                "SELECT topic_id, day, inquiries, counted_at FROM inquiries_demand_day "
+                "WHERE time_zone = %s AND day >= %s AND day < %s "
+                "AND day < (counted_at AT TIME ZONE time_zone)::date",
+                [settings.TIME_ZONE, timezone.localdate(start), timezone.localdate(end)],
             )
-            counts.update({(topic, day): n for topic, day, n in cursor.fetchall()})
+            rows = cursor.fetchall()
+        counts.update({(topic, day): n for topic, day, n, _ in rows})
+        if rows:  # else none of these days was counted whole: all are counted directly
+            counted_at = rows[0][3]
+            cut = max(start, _day_start(timezone.localdate(counted_at)))
     received = Inquiry.objects.not_spam().received_between(cut, end).order_by()
     day = TruncDate("received_at")
     # Through the topic links (an outer join): no topic is an untagged inquiry.
@@ -176,14 +172,14 @@ def trend_buckets(period):
     """The trend's points for `period`: its days, weeks (from Monday) or months, in order."""
     first, last = period.first_day, period.last_day
     if (last - first).days < TREND_DAYS_UP_TO:
-        unit, start = "day", first
+        unit, start, step = "day", first, DAY
     elif (last - first).days < TREND_WEEKS_UP_TO:
-        unit, start = "week", first - first.weekday() * DAY
+        unit, start, step = "week", first - first.weekday() * DAY, 7 * DAY
     else:
-        unit, start = "month", first.replace(day=1)
+        unit, start, step = "month", first.replace(day=1), None
     buckets = []
     while start <= last:
-        end = (start + 32 * DAY).replace(day=1) if unit == "month" else start + STEPS[unit]
+        end = start + step if step else (start + 32 * DAY).replace(day=1)
         buckets.append(Bucket(start, end, unit, start < first or end > last + DAY))
         start = end
     return buckets
@@ -217,25 +213,22 @@ def trend_chart(buckets, series):
     left, top = CHART["left"], 16
     plot_w, plot_h = CHART["right_edge"] - left, CHART["baseline"] - top
     step = max(1, -(-max(max(s["values"]) for s in series) // 4))
-
-    def x(i):
-        return round(
-            left + (plot_w * i / (len(buckets) - 1) if len(buckets) > 1 else plot_w / 2), 1
-        )
+    n = len(buckets)  # a single bucket stands in the middle
+    x = [round(left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2), 1) for i in range(n)]
 
     def y(v):
         return round(top + plot_h * (1 - v / (4 * step)), 1)
 
     lines = []
     for s in series:
-        dots = [(x(i), y(v), buckets[i].partial) for i, v in enumerate(s["values"])]
+        dots = [(x[i], y(v), buckets[i].partial) for i, v in enumerate(s["values"])]
         lines.append({**s, "points": " ".join(f"{px},{py}" for px, py, _ in dots), "dots": dots})
-    label_every = -(-len(buckets) // 12)
+    label_every = -(-n // 12)
     return {
         **CHART,
         "y_ticks": [{"value": v, "y": y(v)} for v in range(0, 4 * step + 1, step)],
         "x_labels": [
-            {"label": b.label, "x": x(i)} for i, b in enumerate(buckets) if i % label_every == 0
+            {"label": b.label, "x": x[i]} for i, b in enumerate(buckets) if i % label_every == 0
         ],
         "lines": lines,
     }
@@ -301,27 +294,23 @@ def article_impact(now=None, limit=50):
     )
     prompted = Counter(prompted.values_list("related_article", flat=True))
 
-    def asked(since, until=None):
-        during = Q(topics__inquiries__received_at__gte=since)
-        if until is not None:
-            during &= Q(topics__inquiries__received_at__lt=until)
-        return Count("topics__inquiries", filter=during, distinct=True)
-
+    since = Q(topics__inquiries__received_at__gte=went_live)
+    within = Q(topics__inquiries__received_at__lt=went_live + window)
     earliest = min([article.first_published_at for article in articles], default=now)
     counts = (
-        ArticleVersion.objects.filter(pk__in=[article.version for article in articles])
-        # One filter, so that the counts use its join; the earliest window's bound lets the
-        # received index serve it.
-        .filter(
-            Q(topics__inquiries__received_at__gte=went_live - window)
-            & Q(topics__inquiries__received_at__gte=earliest - window),
+        # One filter, so that the counts use its join: each row is from went_live - window on;
+        # the earliest window's bound lets the received index serve it.
+        ArticleVersion.objects.filter(
+            Q(topics__inquiries__received_at__gte=went_live - window),
+            Q(topics__inquiries__received_at__gte=earliest - window),
+            pk__in=[article.version for article in articles],
             topics__inquiries__status__in=[s for s in Status if s != Status.SPAM],
         )
         .values("pk")
         .annotate(
-            before=asked(went_live - window, went_live),
-            after=asked(went_live, went_live + window),
-            since=asked(went_live),
+            before=Count("topics__inquiries", filter=~since, distinct=True),
+            after=Count("topics__inquiries", filter=since & within, distinct=True),
+            since=Count("topics__inquiries", filter=since, distinct=True),
         )
         .order_by()
     )
@@ -361,7 +350,6 @@ def _cached(operation, *args):
         return operation(*args)
     except Exception:
         logger.warning("Demand dashboard cache unavailable: figures counted afresh", exc_info=True)
-        return None
 
 
 def compute_figures(period, now):

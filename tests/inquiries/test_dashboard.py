@@ -208,7 +208,5 @@ def test_dashboard_query_count_does_not_grow_with_inquiries(
     staff_client, demand, django_assert_max_num_queries
 ):
     make_live_article("LDN and lupus", topics=[demand["ldn"]])
-    # 21 on PostgreSQL: the day view's two reads, and open and unanswered counted apart
-    # (each from its own index).
-    with django_assert_max_num_queries(21):
+    with django_assert_max_num_queries(20):
         staff_client.get(DASHBOARD)

@@ -69,3 +69,14 @@ def test_a_view_counted_in_another_time_zone_is_not_used_until_recounted(
     assert admin_client.get(DASHBOARD).context["view_counted_at"] is None
     assert_page_exact(admin_client)  # the refresh recreates the view in the new zone
     assert admin_client.get(DASHBOARD).context["view_counted_at"] is not None
+
+
+def test_a_period_without_days_from_the_view_is_counted_directly(admin_client, questions):
+    refresh()
+    long_ago = timezone.now() - 400 * DAY
+    make_inquiry(received_at=long_ago)  # after the refresh, on a day the view has no row for
+    day = timezone.localdate(long_ago).isoformat()
+    response = admin_client.get(DASHBOARD, {"start": day, "end": day})
+    assert response.context["total"] == 1
+    assert response.context["view_counted_at"] is None
+    assert "as counted at" not in response.content.decode()

@@ -20,8 +20,7 @@ class Command(BaseCommand):
             return
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SELECT time_zone FROM inquiries_demand_day LIMIT 1")
-            row = cursor.fetchone()
-            if row is None or row[0] == settings.TIME_ZONE:
+            if cursor.fetchone() in (None, (settings.TIME_ZONE,)):  # empty, or in this zone
                 cursor.execute("REFRESH MATERIALIZED VIEW CONCURRENTLY inquiries_demand_day")
             else:
                 cursor.execute("DROP MATERIALIZED VIEW inquiries_demand_day")
