@@ -63,10 +63,6 @@ class Topic(models.Model):
     def get_absolute_url(self):
         return reverse("articles:topic", args=[self.slug])
 
-    @property
-    def synonym_list(self):
-        return [word.strip() for word in self.search_synonyms.split(",") if word.strip()]
-
 
 class Author(models.Model):
     name = models.CharField(max_length=150)

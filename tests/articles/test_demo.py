@@ -77,8 +77,8 @@ def test_topics_carry_search_synonyms_and_the_off_label_flag():
 
     ldn = Topic.objects.get(slug="low-dose-naltrexone")
     assert ldn.is_off_label
-    assert ldn.synonym_list == ["LDN", "naltrexone", "low dose"]
-    assert Topic.objects.get(slug="fibromyalgia").synonym_list == ["fibro", "FMS"]
+    assert ldn.search_synonyms == "LDN, naltrexone, low dose"
+    assert Topic.objects.get(slug="fibromyalgia").search_synonyms == "fibro, FMS"
 
 
 def test_shorter_articles_on_other_topics_are_live():
