@@ -16,7 +16,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import FilteredRelation, Q
+from django.db.models import F, FilteredRelation, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -327,11 +327,25 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def with_live_snapshot(self):
-        """With the live version in the same query, less what only search reads: its vector,
-        and its body column (the snapshot `content` carries the body too). Only on live()."""
-        return self.select_related("live_version").defer(
-            "live_version__body", "live_version__search_vector"
+        """With the live version in the same query, for reader pages: less what only search
+        reads (its vector, and its body column: the snapshot `content` carries the body too),
+        and less the article's working copy, which readers never see. Only on live()."""
+        return (
+            self.select_related("live_version")
+            .only("slug", "featured", *WORKFLOW_FIELDS)
+            .defer("latest_version", "live_version__body", "live_version__search_vector")
         )
+
+    def filter_live_version(self, **lookups):
+        """Filter on the live version's fields through the join live() made: a filter() through
+        `live_version__` joins the versions a second time (Django joins a multi-valued
+        relation anew in each filter() call)."""
+        aliases, filters = {}, {}
+        for lookup, value in lookups.items():
+            field, _, rest = lookup.partition("__")
+            aliases[f"live_{field}"] = F(f"live_version__{field}")
+            filters["__".join(filter(None, [f"live_{field}", rest]))] = value
+        return self.alias(**aliases).filter(**filters)
 
     def scheduled_unpublish(self, now=None):
         """Articles with an "unpublish at" moment still to come, soonest first."""

@@ -122,7 +122,7 @@ class ArticleDetailView(DetailView):
 
     def get_object(self, queryset=None):
         # The address readers know is the live version's, not the working copy's.
-        article = self.get_queryset().filter(live_version__slug=self.kwargs["slug"]).first()
+        article = self.get_queryset().filter_live_version(slug=self.kwargs["slug"]).first()
         if article is None:
             raise Http404("No live article at this address.")
         return article
@@ -157,7 +157,7 @@ class ArticleDetailView(DetailView):
         on_same_topics = ArticleVersion.topics.through.objects.filter(topic__in=topic_ids)
         related = (
             live_articles()
-            .filter(live_version__in=on_same_topics.values("articleversion_id"))
+            .filter_live_version(pk__in=on_same_topics.values("articleversion_id"))
             .exclude(pk=article.pk)
             if topic_ids
             else Article.objects.none()

@@ -34,7 +34,8 @@ def broken_source_links(request):
     broken = {check.url: check for check in SourceLinkCheck.objects.broken()}
     items = []
     if broken:
-        articles = Article.objects.live().with_live_snapshot().order_by("title")
+        # The working title, as staff know the article.
+        articles = Article.objects.live().select_related("live_version").order_by("title")
         for article in articles:
             for source in article.live_version.content.get("sources", []):
                 check = broken.get(source.get("url"))

@@ -1,6 +1,8 @@
 """Every reader page runs the same number of SQL queries whatever the amount of content."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import make_author, make_live_article, make_topic
 
@@ -48,3 +50,17 @@ def test_reader_page_query_count_does_not_grow_with_content(
         response = client.get(url)
 
     assert response.status_code == 200
+
+
+def test_article_page_joins_the_live_version_once_and_reads_no_working_copy(client):
+    """The article and its related articles are read with one join of their live version, and
+    without the article's working copy (its body), which readers never see."""
+    build_site(3)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/articles/lupus-article-0/")
+    assert response.status_code == 200
+    reads = [q["sql"] for q in queries if 'FROM "articles_article"' in q["sql"]]
+    assert len(reads) == 2  # the article, its related articles
+    for sql in reads:
+        assert sql.count('JOIN "articles_articleversion"') == 1, sql
+        assert '"articles_article"."body"' not in sql
