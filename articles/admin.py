@@ -17,7 +17,6 @@ from django.db import models, transaction
 from django.forms.models import BaseInlineFormSet
 from django.http import (
     Http404,
-    HttpResponseNotAllowed,
     HttpResponseRedirect,
     JsonResponse,
     QueryDict,
@@ -27,9 +26,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
+from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
 
 from articles import conflicts, diff
 from articles.forms import ArticleAdminForm, AuthorAdminForm, checklist, draft_problems
@@ -445,10 +446,9 @@ class ArticleAdmin(admin.ModelAdmin):
         )
         return super().render_change_form(request, context, add, change, form_url, obj)
 
+    @method_decorator(require_POST)
     def checklist_view(self, request):
         """The publish checklist for the form as it is now (posted by the page as staff type)."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         article = None
         if request.POST.get("article"):
             article = Article.objects.filter(pk=request.POST["article"]).first()
@@ -647,14 +647,13 @@ class ArticleAdmin(admin.ModelAdmin):
             messages.info(request, f"The working copy already matches version {version.number}.")
         return HttpResponseRedirect(self._change_url(article))
 
+    @method_decorator(require_POST)
     def publish_view(self, request, object_id):
         """Publish (or schedule, with `at`) the version the editor saw, posted as `version`.
 
         Without a version number, or when a newer version was saved since, nothing is
         published: the editor is asked which version readers should see.
         """
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         article = self._article(request, object_id, publish=True)
         try:
             seen = int(request.POST.get("version", ""))
@@ -889,9 +888,8 @@ class ArticleAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/articles/article/trash.html", context)
 
+    @method_decorator(require_POST)
     def restore_from_trash_view(self, request, pk):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         if not self.has_delete_permission(request):
             raise PermissionDenied
         article = get_object_or_404(Article.objects.trashed(), pk=pk)
@@ -899,9 +897,8 @@ class ArticleAdmin(admin.ModelAdmin):
         messages.success(request, f"“{article}” was restored from the trash.")
         return HttpResponseRedirect(self._change_url(article))
 
+    @method_decorator(require_POST)
     def empty_trash_view(self, request):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         if not request.user.is_superuser:
             raise PermissionDenied
         count = Article.objects.empty_trash()
