@@ -5,9 +5,15 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
+import urllib.error
+import urllib.request
+from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def free_port():
@@ -73,3 +79,27 @@ class RedisServer:
         if self.process is not None and self.process.poll() is None:
             self.resume()
             self.kill()
+
+
+def reachable(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+def get(port, path):
+    """(status, text, X-Page-Cache) of a GET to an app server on loopback."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as answer:
+            return answer.status, answer.read().decode(), answer.headers.get("X-Page-Cache")
+    except urllib.error.HTTPError as error:
+        return error.code, "", None
+
+
+def shell(env, code):
+    """Run `code` in manage.py shell, as another process of the deployment would."""
+    subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True
+    )

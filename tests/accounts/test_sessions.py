@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from tests.accounts.helpers import PASSWORD, sign_in
 from tests.factories import make_staff
-from tests.ldn_portal.test_settings import run_manage
+from tests.manage_command import run_manage
 
 pytestmark = pytest.mark.django_db
 

@@ -7,17 +7,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, ArticleStatus
-from tests.articles.test_admin import article_url, change_url, form_data
+from tests.admin_forms import article_url, change_url, form_data
 from tests.factories import make_article, make_live_article, make_staff
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def editor(client):
-    user = make_staff("edith", "Editors")
-    client.force_login(user)
-    return user
 
 
 # Save and publish ---------------------------------------------------------------------------

@@ -12,18 +12,11 @@ from django.urls import reverse
 from PIL import Image
 
 from articles.models import Author
-from tests.articles.test_admin import change_url, form_data
+from tests.admin_forms import change_url, form_data
 from tests.factories import make_article, make_hero_image, make_live_article, make_staff
-from tests.security.test_uploads import image_bytes, jpeg_with_gps_and_orientation
+from tests.images import image_bytes, jpeg_with_gps_and_orientation
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def editor(client):
-    user = make_staff("edith", "Editors")
-    client.force_login(user)
-    return user
 
 
 def media_files(settings):

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from articles.models import Article, ArticleVersion
 from articles.signals import article_workflow
-from tests.articles.test_admin import form_data
+from tests.admin_forms import form_data
 from tests.factories import make_live_article, make_staff
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]

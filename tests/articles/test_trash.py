@@ -12,13 +12,6 @@ from tests.factories import make_article, make_live_article, make_staff
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def editor(client):
-    user = make_staff("edith", "Editors")
-    client.force_login(user)
-    return user
-
-
 def trash_article(article, days_ago):
     Article.objects.filter(pk=article.pk).update(
         trashed_at=timezone.now() - datetime.timedelta(days=days_ago)

@@ -4,11 +4,13 @@ On a developer's machine without Chromium the browser tests skip with a reason; 
 a missing browser is a failure, so CI can never pass by skipping them.
 """
 
+import importlib
 import os
 import shutil
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -66,3 +68,11 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def staff_roles():
+    """The staff groups and their permissions, as the roles migration makes them (transaction
+    tests start from empty tables)."""
+    roles = importlib.import_module("articles.migrations.0003_roles")
+    roles.create_roles(django_apps, schema_editor=None)

@@ -3,16 +3,13 @@
 axe-core comes from axe-playwright-python (pinned in requirements-dev.txt).
 """
 
-from pathlib import Path
-
-import axe_playwright_python
 import pytest
 from django.core.management import call_command
 
+from tests.browser.axe import axe_violations
+
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
-AXE_SCRIPT = Path(axe_playwright_python.__file__).with_name("axe.min.js")
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 ARTICLE = "/articles/low-dose-naltrexone-lupus/"
 READER_PAGES = [
     "/",
@@ -35,18 +32,6 @@ def demo_site(live_server):
     article = Article.objects.get(slug="low-dose-naltrexone-lupus")
     author = article.live_version.content["authors"][0]["slug"]
     return live_server.url, author
-
-
-def axe_violations(page):
-    # Evaluated through the DevTools protocol, which the page's CSP does not govern.
-    page.evaluate(AXE_SCRIPT.read_text())
-    result = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
-    )
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in result["violations"]
-    ]
 
 
 @pytest.mark.parametrize("path", READER_PAGES)

@@ -8,13 +8,12 @@ from django.apps import apps as django_apps
 from playwright.sync_api import expect
 
 from articles.models import Article
+from tests.browser.staff_pages import log_in, save_and_continue, type_in_editor
 from tests.factories import default_disclaimer, make_article, make_author, make_staff
 
 create_roles = importlib.import_module("articles.migrations.0003_roles").create_roles
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(autouse=True)
@@ -24,29 +23,8 @@ def _roles():
     create_roles(django_apps, schema_editor=None)
 
 
-def log_in(page, base_url, username):
-    page.goto(base_url + "/admin/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_selector("#user-tools")
-
-
-def type_in_editor(page, text):
-    """Click at the end of the CKEditor document and type, as a person would."""
-    body = page.frame_locator(".cke_wysiwyg_frame").locator("body")
-    body.click()
-    page.keyboard.press("Control+End")
-    page.keyboard.type(text)
-
-
 def editor_text(page):
     return page.frame_locator(".cke_wysiwyg_frame").locator("body").inner_text()
-
-
-def save_and_continue(page):
-    page.click("input[name=_continue]")
-    page.wait_for_load_state("load")
 
 
 def test_editor_writes_compares_and_publishes(live_server, page):

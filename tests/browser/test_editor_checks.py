@@ -1,23 +1,17 @@
 """An author sees the content checks and the reading level while editing (issue 17)."""
 
-import importlib
-
 import pytest
-from django.apps import apps as django_apps
 from playwright.sync_api import expect
 
-from tests.browser.test_editor import log_in, type_in_editor
-from tests.browser.test_reading import shot
+from tests.browser.screenshots import shot
+from tests.browser.staff_pages import log_in, type_in_editor
 from tests.factories import make_live_article, make_staff
 
-create_roles = importlib.import_module("articles.migrations.0003_roles").create_roles
-
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-
-@pytest.fixture(autouse=True)
-def _roles():
-    create_roles(django_apps, schema_editor=None)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.slow,
+    pytest.mark.usefixtures("staff_roles"),
+]
 
 
 def test_author_sees_checks_on_save_and_while_typing(live_server, page):

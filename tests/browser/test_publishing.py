@@ -2,13 +2,11 @@
 publish, submit for review, and two editors saving at once. Screenshots go to SHOTS."""
 
 import datetime
-import importlib
 import os
 import tempfile
 from pathlib import Path
 
 import pytest
-from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -23,18 +21,15 @@ from tests.factories import (
     make_staff,
 )
 
-create_roles = importlib.import_module("articles.migrations.0003_roles").create_roles
-
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.slow,
+    pytest.mark.usefixtures("staff_roles"),
+]
 
 PASSWORD = "correct horse battery staple"
 SHOTS = Path(os.environ.get("SHOTS_DIR") or Path(tempfile.gettempdir()) / "shots-ui")
 WIDTH, HEIGHT = 1366, 900
-
-
-@pytest.fixture(autouse=True)
-def _roles():
-    create_roles(django_apps, schema_editor=None)
 
 
 @pytest.fixture

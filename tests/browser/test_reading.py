@@ -3,24 +3,17 @@ the two-page handout, and axe in the dark scheme and in forced colours."""
 
 import io
 import re
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from tests.browser.test_accessibility import axe_violations
+from tests.browser.axe import axe_violations
+from tests.browser.screenshots import SHOTS, shot
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 ARTICLE = "/articles/low-dose-naltrexone-lupus/"
-SHOTS = Path("/work/shots/reading")
-
-
-def shot(page, name, **kwargs):
-    if SHOTS.parent.is_dir():
-        SHOTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{name}.png"), **kwargs)
 
 
 @pytest.fixture

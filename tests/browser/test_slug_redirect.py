@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_editor import log_in, save_and_continue
+from tests.browser.staff_pages import log_in, save_and_continue
 from tests.factories import make_live_article, make_staff
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]

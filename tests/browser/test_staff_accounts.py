@@ -12,7 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from tests.accounts.helpers import app_code
-from tests.browser.test_accessibility import axe_violations
+from tests.browser.axe import axe_violations
 from tests.factories import default_disclaimer, make_article, make_author, make_staff
 
 create_roles = importlib.import_module("articles.migrations.0003_roles").create_roles

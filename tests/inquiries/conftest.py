@@ -37,3 +37,11 @@ def inquiry_staff(client):
     user = make_staff("ines", "Inquiry staff")
     client.force_login(user)
     return user
+
+
+@pytest.fixture
+def helen(client):
+    """A signed-in member of Inquiry staff."""
+    user = make_staff("helen", "Inquiry staff")
+    client.force_login(user)
+    return user

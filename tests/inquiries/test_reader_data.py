@@ -14,13 +14,6 @@ URL = reverse("admin:inquiries_inquiry_reader_data")
 
 
 @pytest.fixture
-def helen(client):
-    user = make_staff("helen", "Inquiry staff")
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
 def ann():
     topic = make_topic("Low-dose naltrexone")
     first = make_inquiry("My first question", email="Ann@Example.net", name="Ann", topics=[topic])

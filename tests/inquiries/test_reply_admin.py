@@ -10,13 +10,6 @@ from tests.factories import make_inquiry, make_live_article, make_staff
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def helen(client):
-    user = make_staff("helen", "Inquiry staff")
-    client.force_login(user)
-    return user
-
-
 def reader_question(**fields):
     fields.setdefault("email", "ann@example.net")
     fields.setdefault("name", "Ann")

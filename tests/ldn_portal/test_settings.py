@@ -1,23 +1,8 @@
-import os
-import subprocess
-import sys
 from pathlib import Path
 
+from tests.manage_command import run_manage
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def run_manage(*args, **env_overrides):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env.pop("DATABASE_URL", None)
-    env.update(env_overrides)
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def test_production_refuses_to_start_without_secret_key():

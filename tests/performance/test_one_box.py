@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.performance.test_two_instances import free_port, get, reachable, shell
+from tests.servers import free_port, get, reachable, shell
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,49 +7,21 @@ new title. Needs PostgreSQL and Redis on 127.0.0.1 (as here and in CI); skipped 
 """
 
 import os
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
+
+from tests.servers import free_port, get, reachable, shell
 
 ROOT = Path(__file__).resolve().parents[2]
 POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 REDIS = "redis://127.0.0.1:6379/0"
 
 pytestmark = pytest.mark.slow
-
-
-def reachable(port):
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-    except OSError:
-        return False
-    return True
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def get(port, path):
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as answer:
-            return answer.status, answer.read().decode(), answer.headers.get("X-Page-Cache")
-    except urllib.error.HTTPError as error:
-        return error.code, "", None
-
-
-def shell(env, code):
-    subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, check=True
-    )
 
 
 @pytest.fixture

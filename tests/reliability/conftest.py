@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.test_load_and_outage import ROOT, require
+from tests.reliability.drill_support import ROOT, require
 
 sys.path.insert(0, str(ROOT / "bench"))
 from private_postgres import PG_BIN, PrivateCluster, as_postgres  # noqa: E402 (bench folder)

@@ -11,13 +11,12 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+from tests.reliability.drill_support import ROOT, require
+
 SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
-IN_CI = os.environ.get("CI", "").lower() == "true"
 
 pytestmark = [
     pytest.mark.slow,
@@ -26,14 +25,6 @@ pytestmark = [
         reason="stops PostgreSQL and starts gunicorn: set LDN_RELIABILITY_TESTS=1 to run",
     ),
 ]
-
-
-def require(condition, message):
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @pytest.fixture(scope="module")

@@ -23,8 +23,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.reliability.test_degrade_drills import account, send_question, stored_questions
-from tests.reliability.test_load_and_outage import ROOT
+from tests.reliability.drill_support import ROOT, account, send_question, stored_questions
 from tests.servers import RedisServer
 
 sys.path.insert(0, str(ROOT / "bench"))

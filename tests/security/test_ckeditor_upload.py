@@ -10,7 +10,7 @@ from django.urls import reverse
 from PIL import Image
 
 from tests.factories import make_staff
-from tests.security.test_uploads import image_bytes, jpeg_with_gps_and_orientation
+from tests.images import image_bytes, jpeg_with_gps_and_orientation
 
 TOKEN = "a" * 40
 

@@ -6,33 +6,10 @@ import zipfile
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image, TiffImagePlugin
+from PIL import Image
 
 from articles.uploads import clean_uploaded_image
-
-GPS_IFD = 0x8825
-ORIENTATION = 0x0112
-
-
-def image_bytes(fmt="JPEG", size=(64, 48), color=(200, 30, 30), **save_options):
-    buffer = io.BytesIO()
-    Image.new("RGB", size, color).save(buffer, format=fmt, **save_options)
-    return buffer.getvalue()
-
-
-def jpeg_with_gps_and_orientation(size=(64, 48)):
-    exif = Image.Exif()
-    exif[ORIENTATION] = 6  # stored sideways; viewers rotate it 90 degrees clockwise
-    exif[0x010F] = "Example Camera Maker"
-    exif.get_ifd(GPS_IFD).update(
-        {
-            1: "N",
-            2: (TiffImagePlugin.IFDRational(48), TiffImagePlugin.IFDRational(51), 0),
-            3: "E",
-            4: (TiffImagePlugin.IFDRational(2), TiffImagePlugin.IFDRational(21), 0),
-        }
-    )
-    return image_bytes("JPEG", size, exif=exif.tobytes())
+from tests.images import image_bytes, jpeg_with_gps_and_orientation
 
 
 def upload(data, name="photo.jpg", content_type="image/jpeg"):
