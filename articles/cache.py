@@ -252,7 +252,13 @@ class ReaderPageCacheMiddleware:
                 key = None
             else:
                 stored = found.get(key)
-                if stored is not None and stored["generation"] == state["generation"]:
+                if (
+                    stored is not None
+                    and stored["generation"] == state["generation"]
+                    # Kept up to a second longer (a cache timeout is whole seconds), never
+                    # served past what it carries (a form token's bucket).
+                    and (stored["until"] is None or time.time() < stored["until"])
+                ):
                     return _serve(request, stored, state)
                 # Stored under the generation read before rendering: a write during the
                 # rendering replaces it, so this page is never served after that write.

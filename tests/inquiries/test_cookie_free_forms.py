@@ -86,6 +86,19 @@ def test_a_cached_page_with_the_form_is_kept_no_longer_than_its_token_bucket(cli
     assert "stale-while-revalidate" not in max_ages
 
 
+def test_a_cached_page_is_never_served_after_its_token_bucket_ends(client, settings):
+    settings.INQUIRY_FORM_TOKEN_BUCKET_SECONDS = 2
+    url = make_live_article("Bucketed").get_absolute_url()
+    time.sleep(2 - time.time() % 2 + 1.5)  # half a second before a bucket ends
+    first = client.get(url)
+    assert first[HEADER] == "miss"
+    time.sleep(2 - time.time() % 2 + 0.1)  # the next bucket: the cache may still hold it
+    second = client.get(url)
+    assert second[HEADER] == "miss"
+    first_token = form_fields(first.content.decode())["form_token"]
+    assert form_fields(second.content.decode())["form_token"] != first_token
+
+
 def test_forms_from_other_sites_are_refused(client):
     article = make_live_article("Forgery")
     fields = form_fields(client.get(article.get_absolute_url()).content.decode())
