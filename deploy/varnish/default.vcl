@@ -42,9 +42,11 @@ sub vcl_recv {
         return (synth(200, "Banned"));
     }
     if (req.http.x-ldn-refresh) {
-        # Restarted from vcl_hit: the stale copy may not be used, fetch a fresh one.
+        # Restarted from vcl_hit: the stale copy may not be used, fetch a fresh one. Not with
+        # hash_always_miss, which skips request coalescing: every reader waiting would fetch
+        # the page from the app at once.
         unset req.http.x-ldn-refresh;
-        set req.hash_always_miss = true;
+        set req.grace = 0s;
     }
     if (req.method != "GET" && req.method != "HEAD") {
         return (pass);
@@ -131,6 +133,15 @@ sub vcl_backend_response {
     if (beresp.status >= 500 && bereq.is_bgfetch) {
         # A failed background refresh keeps the stale copy.
         return (abandon);
+    }
+    if (beresp.ttl <= 0s && beresp.http.Cache-Control ~ "public" && !beresp.http.Set-Cookie) {
+        # A page fetched as its lifetime ends (the last second of a form token's bucket):
+        # passed on, not kept, and without the built-in rules' two minutes in which every
+        # request for its address would go to the app ("hit-for-miss").
+        set beresp.uncacheable = true;
+        set beresp.grace = 0s;
+        set beresp.keep = 0s;
+        return (deliver);
     }
     # Then Varnish's built-in rules: nothing private, no-store or with Set-Cookie is kept.
 }

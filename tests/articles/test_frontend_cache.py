@@ -1,6 +1,7 @@
 """Front-end caches purged on publish (issue 16): a real Varnish in front of the app, and
 Cloudflare's API played by a local HTTP server that records the calls."""
 
+import concurrent.futures
 import contextlib
 import gzip
 import http.client
@@ -172,13 +173,7 @@ def test_varnish_keeps_a_plain_and_a_gzip_copy_and_a_publish_purges_both(live_se
         assert "Content-Encoding" not in plain[1]
         assert packed[1]["Content-Encoding"] == "gzip"
         # The plain copy is stored as the app sent it, not unpacked from the gzip one each time.
-        stats = subprocess.run(
-            ["varnishstat", "-n", str(folder), "-1", "-f", "MAIN.n_gunzip"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        assert stats.stdout.split()[1] == "0", stats.stdout
+        assert varnish_counter(folder, "MAIN.n_gunzip") == 0
 
         article.title = "Hydroxychloroquine and your eyes: yearly checks"
         article.save()
@@ -186,6 +181,48 @@ def test_varnish_keeps_a_plain_and_a_gzip_copy_and_a_publish_purges_both(live_se
 
         for html in (through(port, path)[2], through(port, path, headers=gzip_reader)[2]):
             assert '<h1 id="article-title">Hydroxychloroquine and your eyes: yearly' in html
+
+
+def varnish_counter(folder, name):
+    stats = subprocess.run(
+        ["varnishstat", "-n", str(folder), "-1", "-f", name],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(stats.stdout.split()[1])
+
+
+def sleep_until_bucket_second(bucket, second):
+    """Wait until `second` seconds into the next form-token bucket of `bucket` seconds."""
+    time.sleep(bucket - time.time() % bucket + second)
+
+
+def readers_together(port, path, count=8):
+    with concurrent.futures.ThreadPoolExecutor(count) as readers:
+        answers = list(readers.map(lambda _: through(port, path), range(count)))
+    assert [status for status, _, _ in answers] == [200] * count
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("first_read", [0.2, -0.6], ids=["early", "in its last second"])
+def test_readers_arriving_together_after_a_copy_expired_wait_for_one_fetch(
+    live_server, settings, first_read
+):
+    """The article page's copy lives only until its form token's bucket ends; readers who ask
+    for it together after that are answered from one fetch, not one fetch each. Also when the
+    copy before was fetched in its bucket's last second (s-maxage=0), which Varnish's built-in
+    rules would answer with two minutes of one fetch per request."""
+    settings.PAGE_CACHE = True
+    settings.INQUIRY_FORM_TOKEN_BUCKET_SECONDS = 4
+    path = make_live_article("Hydroxychloroquine and eyes").get_absolute_url()
+    with running_varnish(live_server.url) as (port, folder):
+        sleep_until_bucket_second(4, first_read)
+        assert through(port, path)[0] == 200
+        sleep_until_bucket_second(4, 0.2)  # the copy is stale now
+        fetches = varnish_counter(folder, "MAIN.backend_req")
+        readers_together(port, path)
+        assert varnish_counter(folder, "MAIN.backend_req") - fetches == 1
 
 
 @pytest.mark.django_db(transaction=True)
