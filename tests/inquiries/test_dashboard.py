@@ -210,3 +210,14 @@ def test_dashboard_query_count_does_not_grow_with_inquiries(
     make_live_article("LDN and lupus", topics=[demand["ldn"]])
     with django_assert_max_num_queries(20):
         staff_client.get(DASHBOARD)
+
+
+def test_the_total_reads_as_english_for_one_question_and_for_several(staff_client):
+    make_inquiry(topics=[make_topic("Lupus")])
+    assert '<strong data-figure="total">1</strong> question received' in (
+        staff_client.get(DASHBOARD + "?days=30").content.decode()
+    )
+    make_inquiry()
+    assert '<strong data-figure="total">2</strong> questions received' in (
+        staff_client.get(DASHBOARD + "?days=30&refresh=1").content.decode()
+    )
