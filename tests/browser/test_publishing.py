@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from articles.demo import MAIN_SLUG
 from articles.models import Article
+from tests.browser.staff_pages import log_in, type_in_editor
 from tests.factories import (
     default_disclaimer,
     make_article,
@@ -27,7 +28,6 @@ pytestmark = [
     pytest.mark.usefixtures("staff_roles"),
 ]
 
-PASSWORD = "correct horse battery staple"
 SHOTS = Path(os.environ.get("SHOTS_DIR") or Path(tempfile.gettempdir()) / "shots-ui")
 WIDTH, HEIGHT = 1366, 900
 
@@ -43,23 +43,8 @@ def shot(page, name):
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def log_in(page, base_url, username):
-    page.goto(base_url + "/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_selector("#user-tools")
-
-
 def open_tab(page, label):
     page.get_by_role("tab", name=label).click()
-
-
-def type_in_editor(page, text):
-    body = page.frame_locator(".cke_wysiwyg_frame").locator("body")
-    body.click()
-    page.keyboard.press("Control+End")
-    page.keyboard.type(text)
 
 
 def horizontal_overflow(page):

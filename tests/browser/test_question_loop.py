@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from articles.models import Article, ArticleAuthor, Source
 from inquiries.models import ArticleFeedback, Inquiry
+from tests.browser.staff_pages import log_in
 from tests.factories import (
     default_disclaimer,
     make_author,
@@ -17,16 +18,6 @@ from tests.factories import (
 
 # Only a superuser signs in, so the roles a flush removes are not needed.
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct horse battery staple"
-
-
-def sign_in(page, base, username):
-    page.goto(base + "/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url("**/admin/")
 
 
 def ask_on_page(page, question, **reply):
@@ -61,7 +52,7 @@ def test_questions_become_an_article_and_the_asker_is_listed_after_an_update(
 
     # 2. The topic shows up as a gap on the dashboard.
     staff = page.context.browser.new_context().new_page()
-    sign_in(staff, base, "root")
+    log_in(staff, base, "root")
     staff.goto(base + "/admin/inquiries/demandreport/")
     gap = staff.locator('#content-gaps tr[data-topic="Hair loss"]')
     expect(gap.locator("td.count")).to_have_text("3")
