@@ -333,7 +333,7 @@ class ArticleQuerySet(models.QuerySet):
         return (
             self.select_related("live_version")
             .only("slug", "featured", *WORKFLOW_FIELDS)
-            .defer("latest_version", "live_version__body", "live_version__search_vector")
+            .defer("live_version__body", "live_version__search_vector")
         )
 
     def filter_live_version(self, **lookups):
