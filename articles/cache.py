@@ -322,7 +322,8 @@ class ReaderPageHeadersMiddleware:
             and _anonymous(request)
         ):
             try:
-                state = current_state()
+                # Also for the view: parts of the page kept under the generation it is drawn in.
+                state = request.page_cache_state = current_state()
             except (OperationalError, InterfaceError):
                 state = None  # as in ReaderPageCacheMiddleware: the view answers
         response = self.get_response(request)

@@ -4,6 +4,7 @@ reviewers are looked up on the live version too, so an unpublished edit changes 
 page. Each page runs a fixed number of queries whatever the amount of content
 (tests/articles/test_queries.py)."""
 
+from django.conf import settings
 from django.db.models import Exists, Max, OuterRef, Q
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
@@ -162,9 +163,16 @@ class ArticleDetailView(DetailView):
             if topic_ids
             else Article.objects.none()
         )
+        # The article and its related articles change only with what readers see, which
+        # starts a new page cache generation: drawn once per generation (and host), they are
+        # read from the cache when the page is drawn again within it (its form token's bucket
+        # ended, or a query string). The forms, with their token, are drawn each time.
+        state = getattr(self.request, "page_cache_state", None)
         return super().get_context_data(
             content=content,
             related=related[:RELATED_COUNT],
+            page_generation=state["generation"] if state else None,
+            page_generation_seconds=settings.PAGE_CACHE_SECONDS,
             change_notes=article.live_version.reader_change_notes(),
             **kwargs,
         )

@@ -4,6 +4,8 @@ import re
 from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles.models import ArticleStatus
@@ -428,3 +430,54 @@ def test_robots_txt_allows_all_but_admin_and_links_the_sitemap(client):
     assert "User-agent: *" in body
     assert "Disallow: /admin/" in body
     assert "Sitemap: http://testserver/sitemap.xml" in body
+
+
+def test_related_articles_are_drawn_once_per_page_cache_generation_and_exact(client, settings):
+    settings.PAGE_CACHE = True
+    topic = make_topic("Fatigue")
+    article = make_live_article("Main", topics=[topic])
+    make_live_article("Sibling", topics=[topic])
+    url = article.get_absolute_url() + "?from=handout"  # a query string: never page-cached
+
+    def related_part():
+        with CaptureQueriesContext(connection) as queries:
+            html = html_of(client.get(url))
+        # The related articles' query is the page's only one through the topic links.
+        reads = [q for q in queries if "articles_articleversion_topics" in q["sql"]]
+        return html.split('id="related-heading"')[1], len(reads)
+
+    first, first_reads = related_part()
+    again, again_reads = related_part()
+    assert "Sibling" in first and again == first
+    assert (first_reads, again_reads) == (1, 0)
+
+    make_live_article("Newer sibling", topics=[topic])  # a publish: a new generation
+    assert "Newer sibling" in related_part()[0]
+
+
+def test_the_article_is_drawn_once_per_generation_and_host_and_a_glossary_edit_shows(
+    client, settings
+):
+    from glossary.models import Term
+
+    settings.PAGE_CACHE = True
+    settings.ALLOWED_HOSTS = ["testserver", "other.example"]
+    settings.INQUIRY_FORM_TOKEN_BUCKET_SECONDS = 3600  # one form token throughout
+    article = make_live_article("Main", body="<p>Ask about your ANA result.</p>")
+    url = article.get_absolute_url() + "?from=handout"  # a query string: never page-cached
+
+    def draw(host="testserver"):
+        with CaptureQueriesContext(connection) as queries:
+            html = html_of(client.get(url, HTTP_HOST=host))
+        return html, sum("glossary_term" in q["sql"] for q in queries)
+
+    first, first_reads = draw()
+    again, again_reads = draw()
+    assert (first_reads, again_reads) == (1, 0)  # the terms are read only to draw it
+    assert again == first
+    # The canonical address names the host: another host's page is drawn for it.
+    other, _ = draw("other.example")
+    assert "http://other.example/articles/main/" in other
+
+    Term.objects.create(term="ANA", slug="ana", definition="A blood test.")  # a new generation
+    assert "A blood test." in draw()[0]
