@@ -4,7 +4,10 @@ reviewers are looked up on the live version too, so an unpublished edit changes 
 page. Each page runs a fixed number of queries whatever the amount of content
 (tests/articles/test_queries.py)."""
 
+import hashlib
+
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Exists, Max, OuterRef, Q
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
@@ -123,7 +126,17 @@ class ArticleDetailView(DetailView):
 
     def get_object(self, queryset=None):
         # The address readers know is the live version's, not the working copy's.
-        article = self.get_queryset().filter_live_version(slug=self.kwargs["slug"]).first()
+        slug = self.kwargs["slug"]
+        # Kept for the page cache generation, as the article's drawing is (get_context_data);
+        # only live articles are kept, so unknown addresses add no entries.
+        state = getattr(self.request, "page_cache_state", None)
+        address = hashlib.sha256(slug.encode()).hexdigest()
+        key = f"reader:article:{state['generation']}:{address}" if state else None
+        article = cache.get(key) if key else None
+        if article is None:
+            article = self.get_queryset().filter_live_version(slug=slug).first()
+            if article is not None and key:
+                cache.set(key, article, settings.PAGE_CACHE_SECONDS)
         if article is None:
             raise Http404("No live article at this address.")
         return article

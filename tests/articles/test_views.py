@@ -481,3 +481,23 @@ def test_the_article_is_drawn_once_per_generation_and_host_and_a_glossary_edit_s
 
     Term.objects.create(term="ANA", slug="ana", definition="A blood test.")  # a new generation
     assert "A blood test." in draw()[0]
+
+
+def test_the_article_is_looked_up_once_per_generation_and_an_unpublish_shows_at_once(
+    client, settings
+):
+    settings.PAGE_CACHE = True
+    article = make_live_article("Main")
+    url = article.get_absolute_url() + "?from=handout"  # a query string: never page-cached
+
+    def article_reads():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return sum('FROM "articles_article"' in q["sql"] for q in queries)
+
+    assert article_reads() >= 1
+    assert article_reads() == 0
+    assert client.get("/articles/no-such-article/?from=handout").status_code == 404
+
+    article.unpublish()  # a new generation: the kept article is not read again
+    assert client.get(url).status_code == 404
