@@ -185,7 +185,6 @@ class ArticleDetailView(DetailView):
             content=content,
             related=related[:RELATED_COUNT],
             page_generation=state["generation"] if state else None,
-            page_generation_seconds=settings.PAGE_CACHE_SECONDS,
             change_notes=article.live_version.reader_change_notes(),
             **kwargs,
         )
