@@ -24,6 +24,8 @@ def ask_form(context, article=None):
         "article": article,
         "compact": True,
         "consent_version": settings.INQUIRY_CONSENT_TEXT_VERSION,
+        # The fields but the token are kept for the article page's generation, if it has one.
+        "page_generation": context.get("page_generation"),
     }
 
 

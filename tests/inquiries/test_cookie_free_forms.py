@@ -6,7 +6,9 @@ import time
 from unittest import mock
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from articles.cache import HEADER
 from inquiries.models import Inquiry
@@ -119,3 +121,34 @@ def test_the_ask_page_and_its_answers_set_no_cookie_and_are_never_stored(client)
     assert not answer.cookies
     thanks = client.get(answer["Location"])
     assert "no-store" in thanks["Cache-Control"]
+
+
+def test_the_form_drawn_again_in_a_new_bucket_keeps_its_fields_and_gets_the_new_token(
+    client, settings
+):
+    """Within a page cache generation the form's fields are kept (no query for its topics);
+    its token is drawn anew for each bucket, and a question sent from it is stored."""
+    settings.INQUIRY_FORM_TOKEN_BUCKET_SECONDS = 2
+    settings.INQUIRY_MIN_FILL_SECONDS = 0
+    article = make_live_article("Bucketed")
+    url = article.get_absolute_url() + "?from=handout"  # never page-cached: drawn each time
+
+    def draw():
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(url).content.decode()
+        start = html.index('<form class="ask-form')
+        form = html[start : html.index("</form>", start)]
+        return form, sum('FROM "articles_topic"' in q["sql"] for q in queries)
+
+    first, first_reads = draw()
+    time.sleep(2 - time.time() % 2 + 0.1)  # the next bucket
+    again, again_reads = draw()
+    assert (first_reads, again_reads) == (1, 0)
+    token = re.compile(r'name="form_token" value="[^"]*"')
+    assert token.search(first).group() != token.search(again).group()
+    assert token.sub("", first) == token.sub("", again)
+    fields = form_fields(again)
+    assert (
+        client.post("/ask/", {"question": "Sent from a redrawn page", **fields}).status_code == 302
+    )
+    assert Inquiry.objects.filter(question="Sent from a redrawn page").exists()
