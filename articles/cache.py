@@ -23,7 +23,9 @@ ALLOWED_HOSTS, are served from the cache: any request carrying a session or mess
 and any query string, goes to the view. The key holds the scheme, the host (lower case,
 without the scheme's default port), the path and whether the reader accepts gzip, so
 anonymous requests cannot add entries without bound. A response is stored only when it is a
-plain 200 that sets no cookie, varies on nothing but encoding, and used no CSP nonce.
+plain 200 that sets no cookie, varies on nothing but encoding, and used no CSP nonce. Parts of
+the article page that change only with a new generation are also kept under it, for the times
+the page is drawn again within one (`drawn_per_generation` in articles/templatetags/reader.py).
 
 Reader pages carry nothing of their reader (no cookie, no CSRF token: the forms on them are
 checked without one, see inquiries.views), so one stored page is served byte for byte to
