@@ -25,7 +25,7 @@ without the scheme's default port), the path and whether the reader accepts gzip
 anonymous requests cannot add entries without bound. A response is stored only when it is a
 plain 200 that sets no cookie, varies on nothing but encoding, and used no CSP nonce. Parts of
 the article page that change only with a new generation are also kept under it, for the times
-the page is drawn again within one (`drawn_per_generation` in articles/templatetags/reader.py).
+the page is drawn again within one (`kept_in_generation`).
 
 Reader pages carry nothing of their reader (no cookie, no CSRF token: the forms on them are
 checked without one, see inquiries.views), so one stored page is served byte for byte to
@@ -129,6 +129,31 @@ def invalidate():
     (ldn_portal/resilient_cache.py, DurableClear).
     """
     _generation.clear()
+
+
+def page_generation(request):
+    """The page cache generation `request` is drawn under, or None (staff, no page cache)."""
+    state = getattr(request, "page_cache_state", None)
+    return state["generation"] if state else None
+
+
+def kept_in_generation(generation, names, draw):
+    """draw(), kept in the cache under `generation` and `names` for the times the page is drawn
+    again within it; a None from draw() is not kept. Without a generation, draw() each time.
+
+    Only for what changes with nothing but what readers see (which starts a new generation)
+    and what `names` say: never a form token, never anything of the reader's.
+    """
+    if not generation:
+        return draw()
+    parts = "\n".join([generation, *map(str, names)])
+    key = "pagecache:kept:" + hashlib.sha256(parts.encode()).hexdigest()
+    value = cache.get(key)
+    if value is None:
+        value = draw()
+        if value is not None:
+            cache.set(key, value, settings.PAGE_CACHE_SECONDS)
+    return value
 
 
 def cache_no_later_than(request, timestamp):

@@ -4,10 +4,6 @@ reviewers are looked up on the live version too, so an unpublished edit changes 
 page. Each page runs a fixed number of queries whatever the amount of content
 (tests/articles/test_queries.py)."""
 
-import hashlib
-
-from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Exists, Max, OuterRef, Q
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
@@ -16,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView, TemplateView
 
+from articles.cache import kept_in_generation, page_generation
 from articles.models import Article, ArticleVersion, Author, SearchGap, Topic
 from ldn_portal.security import client_ip_address
 
@@ -128,15 +125,12 @@ class ArticleDetailView(DetailView):
         # The address readers know is the live version's, not the working copy's.
         slug = self.kwargs["slug"]
         # Kept for the page cache generation, as the article's drawing is (get_context_data);
-        # only live articles are kept, so unknown addresses add no entries.
-        state = getattr(self.request, "page_cache_state", None)
-        address = hashlib.sha256(slug.encode()).hexdigest()
-        key = f"reader:article:{state['generation']}:{address}" if state else None
-        article = cache.get(key) if key else None
-        if article is None:
-            article = self.get_queryset().filter_live_version(slug=slug).first()
-            if article is not None and key:
-                cache.set(key, article, settings.PAGE_CACHE_SECONDS)
+        # only live articles are kept (None is not), so unknown addresses add no entries.
+        article = kept_in_generation(
+            page_generation(self.request),
+            ["article", slug],
+            lambda: self.get_queryset().filter_live_version(slug=slug).first(),
+        )
         if article is None:
             raise Http404("No live article at this address.")
         return article
@@ -180,11 +174,10 @@ class ArticleDetailView(DetailView):
         # starts a new page cache generation: drawn once per generation (and host), they are
         # read from the cache when the page is drawn again within it (its form token's bucket
         # ended, or a query string). The forms, with their token, are drawn each time.
-        state = getattr(self.request, "page_cache_state", None)
         return super().get_context_data(
             content=content,
             related=related[:RELATED_COUNT],
-            page_generation=state["generation"] if state else None,
+            page_generation=page_generation(self.request),
             change_notes=article.live_version.reader_change_notes(),
             **kwargs,
         )

@@ -1,18 +1,17 @@
 """Template helpers for the reader pages: snapshot dates, sanitized HTML, structured data."""
 
 import datetime
-import hashlib
 import json
 
 from django import template
 from django.conf import settings
-from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from articles import renditions
+from articles.cache import kept_in_generation
 from articles.models import ImageLicence
 from articles.sanitize import clean_html
 
@@ -125,28 +124,18 @@ def licence_label(value):
 
 @register.simple_tag(takes_context=True)
 def drawn_per_generation(context, template_name, *vary_on):
-    """`template_name` drawn with this page's context, kept in the cache under the page cache
-    generation the page is drawn in (`page_generation`, set by the view) and `vary_on`: the
-    same page drawn again within it (its form token's bucket ended, or a query string) reads
-    it back. Without a generation (staff, previews, no page cache) it is drawn each time.
+    """`template_name` drawn with this page's context, kept under the page cache generation the
+    page is drawn in (`page_generation`, set by the view) and `vary_on`
+    (articles.cache.kept_in_generation). Without a generation (staff, previews, no page cache)
+    it is drawn each time.
 
-    Usage: ``{% drawn_per_generation "articles/_related.html" article.pk %}``. Only for parts
-    that change with nothing but what readers see (which starts a new generation) and what
-    `vary_on` names: never a form token, never anything of the reader's.
+    Usage: ``{% drawn_per_generation "articles/_related.html" article.pk %}``.
     """
-    generation = context.get("page_generation")
     part = context.template.engine.get_template(template_name)
 
     def draw():
         with context.push():  # as {% include %}: what the part sets stays in it
-            return part.render(context)
+            return str(part.render(context))
 
-    if not generation:
-        return draw()
-    names = [template_name, generation, *map(str, vary_on)]
-    key = "reader:drawn:" + hashlib.sha256("\n".join(names).encode()).hexdigest()
-    drawn = cache.get(key)
-    if drawn is None:
-        drawn = draw()
-        cache.set(key, str(drawn), settings.PAGE_CACHE_SECONDS)
+    drawn = kept_in_generation(context.get("page_generation"), [template_name, *vary_on], draw)
     return mark_safe(drawn)  # noqa: S308 (drawn by our own template, escaped there)
