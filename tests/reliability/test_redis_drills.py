@@ -225,6 +225,8 @@ def run_drill(redis_site, redis_server, tag, break_redis, mend_redis, new_title)
             # have read the count (the publisher's start-up is slow on a loaded machine).
             time.sleep(max(2, down_at + DOWN_SECONDS - time.monotonic()))
         finally:
+            # Before the mend: Redis may answer a /healthz before mend_redis() returns.
+            mending_at = time.monotonic()
             mend_redis()
         up_at = time.monotonic()
         # The harder case: Redis back with the generation from before the publish.
@@ -243,7 +245,9 @@ def run_drill(redis_site, redis_server, tag, break_redis, mend_redis, new_title)
     ]
     # Asked and answered while Redis was down (a request queued on the loaded machine may be
     # answered after Redis is back).
-    during = [cache for started, _, cache, done in health if down_at < started and done < up_at]
+    during = [
+        cache for started, _, cache, done in health if down_at < started and done < mending_at
+    ]
     figures = {
         "reader_responses": len(pages),
         "reader_statuses": sorted({str(status) for _, _, status, _, _ in pages}),
