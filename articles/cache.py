@@ -42,8 +42,10 @@ error handling (the 503 page), never a 500 from here.
 """
 
 import hashlib
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from functools import wraps
 
 from django.conf import settings
@@ -100,15 +102,19 @@ def current_state():
     return _current_or_new(cache.get(STATE_KEY))
 
 
+def _is_current(state):
+    """Whether `state` (as read from the cache) is still the generation to serve under."""
+    return not (
+        state is None
+        or (state["boundary"] is not None and timezone.now().timestamp() >= state["boundary"])
+        or _generation.outdated(state.get("clears", 0))
+    )
+
+
 def _current_or_new(state):
     """`state` (as read from the cache) if it is still current, else a new generation."""
-
-    now = timezone.now()
-    if (
-        state is None
-        or (state["boundary"] is not None and now.timestamp() >= state["boundary"])
-        or _generation.outdated(state.get("clears", 0))
-    ):
+    if not _is_current(state):
+        now = timezone.now()
         state = {
             "generation": uuid.uuid4().hex,
             "boundary": next_boundary(now),
@@ -269,6 +275,10 @@ class ReaderPageCacheMiddleware:
     def __call__(self, request):
         key = _lookup_key(request)
         if key is not None:
+            seen = _changes_seen()
+            kept = _served_hits.get(key, seen)
+            if kept is not None and _is_current(kept[1]) and _in_time(kept[0]):
+                return _serve(request, *kept)
             try:
                 found = cache.get_many([STATE_KEY, key])
                 state = _current_or_new(found.get(STATE_KEY))
@@ -282,10 +292,9 @@ class ReaderPageCacheMiddleware:
                 if (
                     stored is not None
                     and stored["generation"] == state["generation"]
-                    # Kept up to a second longer (a cache timeout is whole seconds), never
-                    # served past what it carries (a form token's bucket).
-                    and (stored["until"] is None or time.time() < stored["until"])
+                    and _in_time(stored)
                 ):
+                    _served_hits.keep(key, seen, stored, state)
                     return _serve(request, stored, state)
                 # Stored under the generation read before rendering: a write during the
                 # rendering replaces it, so this page is never served after that write.
@@ -306,6 +315,55 @@ class ReaderPageCacheMiddleware:
             cache.set(key, stored, _timeout(until))
             response[HEADER] = "miss"
         return response
+
+
+def _in_time(stored):
+    # Kept up to a second longer (a cache timeout is whole seconds), never served past what
+    # it carries (a form token's bucket).
+    return stored["until"] is None or time.time() < stored["until"]
+
+
+def _changes_seen():
+    """The cache's token for "nothing cleared since", or None (ResilientRedisCache's
+    changes_seen; other caches cannot tell)."""
+    changes_seen = getattr(cache, "changes_seen", None)
+    return changes_seen() if changes_seen is not None and settings.PAGE_CACHE_KEPT_HITS else None
+
+
+class _ServedHits:
+    """The pages this process served from the cache most recently, with the generation read
+    with them: served again from memory, with no round trip to Redis, for as long as the
+    cache says no process has cleared anything since they were read (`_changes_seen`). An
+    announcement reaches this process's socket before the clearing process goes on, so a
+    request that starts after a publish has returned never gets a page from before it; the
+    generation's boundary and the outage-proof count are checked for each hit as before."""
+
+    def __init__(self):
+        self._pages = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, seen):
+        """(stored page, state) kept under `key` while nothing changed since `seen`, or None."""
+        if seen is None:
+            return None
+        with self._lock:
+            kept = self._pages.get(key)
+            if kept is None or kept[0] is not seen:
+                return None
+            self._pages.move_to_end(key)
+        return kept[1], kept[2]
+
+    def keep(self, key, seen, stored, state):
+        if seen is None:
+            return
+        with self._lock:
+            self._pages[key] = (seen, stored, state)
+            self._pages.move_to_end(key)
+            while len(self._pages) > settings.PAGE_CACHE_KEPT_HITS:
+                self._pages.popitem(last=False)
+
+
+_served_hits = _ServedHits()
 
 
 def _lookup_key(request):

@@ -26,6 +26,7 @@ unwritable disk instead of failing the request.
 """
 
 import logging
+import os
 import threading
 import time
 
@@ -90,6 +91,72 @@ class ResilientRedisCache(RedisCache):
         self._retry_at = 0.0
         self._pending_deletes = set()
         self._timer = None
+        self._notices_lock = threading.Lock()
+        self._notices = None
+        self._notices_pid = None
+        self._notices_retry_at = 0.0
+        self._seen = object()
+
+    # Changes announced to every process ----------------------------------------------------
+    @property
+    def _notices_channel(self):
+        return self.make_key("notices:changes")
+
+    def announce_change(self):
+        """Tell every process using this Redis (this one at once) that a key they may hold a
+        copy of was deleted: call it after the delete."""
+        self._seen = object()
+        if self._down_since is not None:
+            return  # the reconnection of every subscriber tells them instead
+        try:
+            self._cache.get_client(write=True).publish(self._notices_channel, b"")
+        except CACHE_ERRORS:
+            self._failed()
+
+    def changes_seen(self):
+        """A token that stays the same object for as long as no change has been announced
+        (`announce_change`) by any process since this one got it; None while this process
+        cannot know (Redis down, or the subscription to the announcements not made yet).
+
+        No round trip: the announcements are read from this process's own subscription,
+        whose socket holds any announcement made before the announcer went on.
+        """
+        with self._notices_lock:
+            if self._notices_pid != os.getpid():
+                # A forked worker must not read its parent's socket.
+                self._notices, self._notices_pid = None, os.getpid()
+            if self._notices is None and not self._subscribe():
+                return None
+            try:
+                while self._notices.get_message(timeout=0.0) is not None:
+                    self._seen = object()
+            except CACHE_ERRORS:
+                self._notices = None
+                self._notices_retry_at = time.monotonic() + RETRY_AFTER
+                return None
+            return self._seen
+
+    def _subscribe(self):
+        if time.monotonic() < self._notices_retry_at:
+            return False
+        notices = self._cache.get_client(write=True).pubsub()
+        try:
+            notices.subscribe(self._notices_channel)
+            confirmed = notices.get_message(timeout=settings.CACHE_TIMEOUT_SECONDS)
+            if not confirmed or confirmed["type"] != "subscribe":
+                raise OSError("no confirmation of the subscription")
+        except CACHE_ERRORS:
+            notices.close()
+            self._notices_retry_at = time.monotonic() + RETRY_AFTER
+            return False
+        # Announcements made while the connection was down are lost: a reconnection, which
+        # redis-py makes by itself inside get_message, counts as a change.
+        notices.connection.register_connect_callback(self._notices_reconnected)
+        self._notices, self._seen = notices, object()
+        return True
+
+    def _notices_reconnected(self, connection):
+        self._seen = object()
 
     # State -------------------------------------------------------------------------------
     def ping(self):
@@ -129,6 +196,8 @@ class ResilientRedisCache(RedisCache):
         with self._lock:
             self._pending_deletes -= keys
             self._down_since = None
+        if keys:
+            self.announce_change()
         if was_down:
             logger.warning("Cache available again")
 
@@ -209,7 +278,9 @@ class ResilientRedisCache(RedisCache):
             self._remember_deletes(keys)
 
     def clear(self):
-        return self._call("clear", False)
+        cleared = self._call("clear", False)
+        self.announce_change()
+        return cleared
 
 
 class DurableClear:
@@ -248,12 +319,18 @@ class DurableClear:
     def clear(self):
         """Delete the key: now, and once the current transaction commits (between the write
         and the commit another request could store the value as it was before the write)."""
-        if self._cache.delete(self.key) is None:
+        if self._delete() is None:
             self._count()
         transaction.on_commit(self._clear_committed)
 
+    def _delete(self):
+        deleted = self._cache.delete(self.key)
+        if self._concerned():
+            self._cache.announce_change()
+        return deleted
+
     def _clear_committed(self):
-        if self._cache.delete(self.key) is not None:
+        if self._delete() is not None:
             return
         try:
             # Redis went away between the write and its commit: counted after the commit

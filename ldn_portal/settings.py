@@ -399,6 +399,10 @@ TRASH_RETENTION_DAYS = env.int("LDN_TRASH_RETENTION_DAYS", default=30)
 # process shares (a publish must clear every process): Redis, or the one-box file cache.
 PAGE_CACHE = env.bool("LDN_PAGE_CACHE", default=True)
 PAGE_CACHE_SECONDS = env.int("LDN_PAGE_CACHE_SECONDS", default=600)
+# With Redis: how many of the pages a process served from the cache it keeps in its own
+# memory, served again with no round trip until any process clears the cache (articles/cache.py
+# _ServedHits; about 25 KB each). 0 asks Redis for every hit.
+PAGE_CACHE_KEPT_HITS = env.int("LDN_PAGE_CACHE_KEPT_HITS", default=200)
 # HTTP caching of reader pages (Cache-Control; shorter where a page carries a form token or a
 # scheduled moment comes sooner). Browsers are never purged, so their lifetime is short;
 # shared caches in front (Varnish, Cloudflare) are purged on publish (LDN_FRONTEND_CACHE).

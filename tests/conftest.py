@@ -209,3 +209,35 @@ def imap_server(_dovecot, settings):
     _dovecot.empty()
     settings.INQUIRY_IMAP_URL = _dovecot.url
     return _dovecot
+
+
+@pytest.fixture
+def redis_server():
+    """A private redis-server on a loopback port, which the test may kill, hang or restart."""
+    from tests.servers import RedisServer
+
+    server = RedisServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_cache(settings, redis_server):
+    """The site's caches on that Redis, as with REDIS_URL, and the page cache on."""
+    from django.core.cache import caches
+
+    backend = {
+        "BACKEND": "ldn_portal.resilient_cache.ResilientRedisCache",
+        "LOCATION": redis_server.url,
+        "OPTIONS": {"socket_timeout": 0.25, "socket_connect_timeout": 0.25},
+    }
+    settings.CACHES = {
+        "default": backend,
+        "ratelimit": {**backend, "OPTIONS": {**backend["OPTIONS"], "LOCAL_FALLBACK": True}},
+    }
+    settings.RATELIMIT_USE_CACHE = "ratelimit"
+    settings.PAGE_CACHE = True
+    settings.INQUIRY_MIN_FILL_SECONDS = 0
+    settings.INQUIRY_NOTIFY_EMAIL = ""
+    yield caches["default"]

@@ -11,35 +11,8 @@ from django.test import Client
 
 from inquiries.models import Inquiry
 from tests.factories import make_live_article
-from tests.servers import RedisServer
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def redis_server():
-    server = RedisServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def redis_cache(settings, redis_server):
-    backend = {
-        "BACKEND": "ldn_portal.resilient_cache.ResilientRedisCache",
-        "LOCATION": redis_server.url,
-        "OPTIONS": {"socket_timeout": 0.25, "socket_connect_timeout": 0.25},
-    }
-    settings.CACHES = {
-        "default": backend,
-        "ratelimit": {**backend, "OPTIONS": {**backend["OPTIONS"], "LOCAL_FALLBACK": True}},
-    }
-    settings.RATELIMIT_USE_CACHE = "ratelimit"
-    settings.PAGE_CACHE = True
-    settings.INQUIRY_MIN_FILL_SECONDS = 0
-    settings.INQUIRY_NOTIFY_EMAIL = ""
-    yield caches["default"]
 
 
 def form_token(html):
