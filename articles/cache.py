@@ -16,8 +16,9 @@ off with one.
 
 `ReaderPageCacheMiddleware`, the outermost middleware, serves a hit with one cache round trip
 (the generation and the page in one get_many) before any other middleware runs, with the
-headers they gave the page when it was stored: that is what brings a hit close to the cost of
-a plain Django constant page. Only views wrapped in `reader_page_cache` are stored. Only
+headers they gave the page when it was stored; with Redis, a page the process served from it
+is served again from the process's memory, with no round trip, until any process clears the
+cache (`_ServedHits`): that is what brings a hit to the cost of a plain Django constant page. Only views wrapped in `reader_page_cache` are stored. Only
 anonymous GET and HEAD requests without a query string, addressed to a host named in
 ALLOWED_HOSTS, are served from the cache: any request carrying a session or messages cookie,
 and any query string, goes to the view. The key holds the scheme, the host (lower case,
