@@ -18,15 +18,16 @@ off with one.
 (the generation and the page in one get_many) before any other middleware runs, with the
 headers they gave the page when it was stored; with Redis, a page the process served from it
 is served again from the process's memory, with no round trip, until any process clears the
-cache (`_ServedHits`): that is what brings a hit to the cost of a plain Django constant page. Only views wrapped in `reader_page_cache` are stored. Only
-anonymous GET and HEAD requests without a query string, addressed to a host named in
-ALLOWED_HOSTS, are served from the cache: any request carrying a session or messages cookie,
-and any query string, goes to the view. The key holds the scheme, the host (lower case,
+cache (`_served_hits`): that is what brings a hit to the cost of a plain Django constant page.
+Only views wrapped in `reader_page_cache` are stored. Only anonymous GET and HEAD requests
+without a query string, addressed to a host named in ALLOWED_HOSTS, are served from the
+cache: any request carrying a session or messages cookie, and any query string, goes to the
+view. The key holds the scheme, the host (lower case,
 without the scheme's default port), the path and whether the reader accepts gzip, so
 anonymous requests cannot add entries without bound. A response is stored only when it is a
 plain 200 that sets no cookie, varies on nothing but encoding, and used no CSP nonce. Parts of
 the article page that change only with a new generation are also kept under it, for the times
-the page is drawn again within one (`kept_in_generation`).
+the page is drawn again within one (`kept_in_generation`), and in each process's memory.
 
 Reader pages carry nothing of their reader (no cookie, no CSRF token: the forms on them are
 checked without one, see inquiries.views), so one stored page is served byte for byte to
@@ -43,6 +44,7 @@ error handling (the 503 page), never a 500 from here.
 """
 
 import hashlib
+import pickle
 import threading
 import time
 import uuid
@@ -100,7 +102,12 @@ def next_boundary(now):
 
 def current_state():
     """The generation pages are stored under, renewed when a scheduled moment has passed."""
-    return _current_or_new(cache.get(STATE_KEY))
+    seen = _changes_seen()
+    state = _kept_while(seen, _read_state, STATE_KEY)
+    if state is None or not _is_current(state):
+        state = _current_or_new(cache.get(STATE_KEY))
+        _read_state.keep(STATE_KEY, (seen, state))
+    return state
 
 
 def _is_current(state):
@@ -155,11 +162,18 @@ def kept_in_generation(generation, names, draw):
         return draw()
     parts = "\n".join([generation, *map(str, names)])
     key = "pagecache:kept:" + hashlib.sha256(parts.encode()).hexdigest()
+    pickled = _kept_parts.get(key)
+    if pickled is not None:
+        # A copy of its own, as from the cache (a model may be changed by its user); pickled
+        # by this process, never read from outside it.
+        return pickle.loads(pickled)  # noqa: S301
     value = cache.get(key)
     if value is None:
         value = draw()
         if value is not None:
             cache.set(key, value, settings.PAGE_CACHE_SECONDS)
+    if value is not None:
+        _kept_parts.keep(key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
     return value
 
 
@@ -277,12 +291,13 @@ class ReaderPageCacheMiddleware:
         key = _lookup_key(request)
         if key is not None:
             seen = _changes_seen()
-            kept = _served_hits.get(key, seen)
+            kept = _kept_while(seen, _served_hits, key)
             if kept is not None and _is_current(kept[1]) and _in_time(kept[0]):
                 return _serve(request, *kept)
             try:
                 found = cache.get_many([STATE_KEY, key])
                 state = _current_or_new(found.get(STATE_KEY))
+                _read_state.keep(STATE_KEY, (seen, state))
             except (OperationalError, InterfaceError):
                 # Starting a generation reads the database, and this runs before the view's
                 # error handling: go on without the cache, so the view answers (its 503 when
@@ -295,7 +310,7 @@ class ReaderPageCacheMiddleware:
                     and stored["generation"] == state["generation"]
                     and _in_time(stored)
                 ):
-                    _served_hits.keep(key, seen, stored, state)
+                    _served_hits.keep(key, (seen, (stored, state)))
                     return _serve(request, stored, state)
                 # Stored under the generation read before rendering: a write during the
                 # rendering replaces it, so this page is never served after that write.
@@ -331,40 +346,47 @@ def _changes_seen():
     return changes_seen() if changes_seen is not None and settings.PAGE_CACHE_KEPT_HITS else None
 
 
-class _ServedHits:
-    """The pages this process served from the cache most recently, with the generation read
-    with them: served again from memory, with no round trip to Redis, for as long as the
-    cache says no process has cleared anything since they were read (`_changes_seen`). An
-    announcement reaches this process's socket before the clearing process goes on, so a
-    request that starts after a publish has returned never gets a page from before it; the
-    generation's boundary and the outage-proof count are checked for each hit as before."""
+class _InMemory:
+    """The `size()` values this process used most recently, in its own memory (the least
+    recently used dropped first)."""
 
-    def __init__(self):
-        self._pages = OrderedDict()
+    def __init__(self, size):
+        self._size = size
+        self._values = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key, seen):
-        """(stored page, state) kept under `key` while nothing changed since `seen`, or None."""
-        if seen is None:
-            return None
+    def get(self, key):
         with self._lock:
-            kept = self._pages.get(key)
-            if kept is None or kept[0] is not seen:
-                return None
-            self._pages.move_to_end(key)
-        return kept[1], kept[2]
+            value = self._values.get(key)
+            if value is not None:
+                self._values.move_to_end(key)
+        return value
 
-    def keep(self, key, seen, stored, state):
-        if seen is None:
-            return
+    def keep(self, key, value):
         with self._lock:
-            self._pages[key] = (seen, stored, state)
-            self._pages.move_to_end(key)
-            while len(self._pages) > settings.PAGE_CACHE_KEPT_HITS:
-                self._pages.popitem(last=False)
+            self._values[key] = value
+            self._values.move_to_end(key)
+            while len(self._values) > self._size():
+                self._values.popitem(last=False)
 
 
-_served_hits = _ServedHits()
+# With Redis, the pages this process served from the cache and the generation it last read,
+# each with the cache's token read before them (`_changes_seen`): used again from memory, with
+# no round trip, while the token is the same, i.e. while no process has cleared the cache
+# since. An announcement reaches this process's socket before the clearing process goes on,
+# so a request that starts after a publish has returned never gets a page from before it; the
+# generation's boundary and the outage-proof count are checked on each use, as when read.
+_served_hits = _InMemory(lambda: settings.PAGE_CACHE_KEPT_HITS)
+_read_state = _InMemory(lambda: 1)
+# Parts kept under a generation (`kept_in_generation`): the key names the generation, so a
+# copy is never out of date, with any cache.
+_kept_parts = _InMemory(lambda: settings.PAGE_CACHE_KEPT_PARTS)
+
+
+def _kept_while(seen, memory, key):
+    """What `memory` holds under `key` if it was read when the cache's token was `seen`."""
+    kept = memory.get(key) if seen is not None else None
+    return kept[1] if kept is not None and kept[0] is seen else None
 
 
 def _lookup_key(request):

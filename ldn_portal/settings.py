@@ -403,6 +403,9 @@ PAGE_CACHE_SECONDS = env.int("LDN_PAGE_CACHE_SECONDS", default=600)
 # memory, served again with no round trip until any process clears the cache (articles/cache.py
 # _ServedHits; about 25 KB each). 0 asks Redis for every hit.
 PAGE_CACHE_KEPT_HITS = env.int("LDN_PAGE_CACHE_KEPT_HITS", default=200)
+# Parts of pages kept under a generation (articles/cache.py kept_in_generation) that each
+# process also keeps in memory, with any cache (a few KB each).
+PAGE_CACHE_KEPT_PARTS = env.int("LDN_PAGE_CACHE_KEPT_PARTS", default=1000)
 # HTTP caching of reader pages (Cache-Control; shorter where a page carries a form token or a
 # scheduled moment comes sooner). Browsers are never purged, so their lifetime is short;
 # shared caches in front (Varnish, Cloudflare) are purged on publish (LDN_FRONTEND_CACHE).

@@ -137,3 +137,42 @@ def test_after_redis_came_back_empty_nothing_kept_from_before_is_served(redis_se
     pages = [client.get(url) for _ in range(3)]
 
     assert all(b"Changed while Redis restarted" in page.content for page in pages)
+
+
+def redis_calls(redis_server):
+    """Commands Redis has answered, by name, but the asking connection's own (HELLO, INFO)."""
+    stats = redis.Redis.from_url(redis_server.url).info("commandstats")
+    return {
+        name: command["calls"]
+        for name, command in stats.items()
+        if name not in ("cmdstat_hello", "cmdstat_info")
+    }
+
+
+def test_a_page_drawn_again_within_a_generation_asks_redis_nothing(redis_server, redis_cache):
+    # A query string is never served from the page cache: the page is drawn each time, from
+    # the generation and the parts kept under it, both held in memory after the first drawing.
+    client = Client()
+    url = make_live_article("Drawn again").get_absolute_url() + "?from=handout"
+    first = client.get(url)
+    before = redis_calls(redis_server)
+
+    pages = [client.get(url) for _ in range(3)]
+
+    assert redis_calls(redis_server) == before
+    assert all(b"Drawn again" in page.content for page in pages)
+    assert "X-Page-Cache" not in first.headers  # drawn, not served from the page cache
+
+
+def test_a_page_drawn_again_after_a_clear_elsewhere_is_drawn_anew(
+    redis_server, redis_cache, tmp_path
+):
+    client = Client()
+    article = make_live_article("Drawn before the other server's publish")
+    url = article.get_absolute_url() + "?from=handout"
+    client.get(url)
+    change_behind_the_cache(article, "Drawn after the other server's publish")
+
+    clear_from_another_process(redis_server, tmp_path)
+
+    assert b"Drawn after the other server&#x27;s publish" in client.get(url).content
