@@ -88,9 +88,18 @@ def next_boundary(now):
     version going live, or a published article's "unpublish at"."""
     from articles.models import Article, ArticleStatus, ArticleVersion
 
-    going_live = ArticleVersion.objects.filter(
-        live_from__gt=now, article__trashed_at__isnull=True
-    ).aggregate(moment=Min("live_from"))["moment"]
+    going_live = (
+        ArticleVersion.objects.filter(
+            # A waiting version's window is still open (read through its partial index, in
+            # order, to the first one whose article is not trashed: no aggregate over all).
+            live_from__gt=now,
+            live_until__isnull=True,
+            article__trashed_at__isnull=True,
+        )
+        .order_by("live_from")
+        .values_list("live_from", flat=True)
+        .first()
+    )
     expiring = (
         Article.objects.not_trashed()
         .filter(status=ArticleStatus.PUBLISHED, expire_at__gt=now)

@@ -537,6 +537,8 @@ class Article(models.Model):
             models.Index(fields=["status", "-last_published_at"], name="article_status_published"),
             # The demand dashboard's article impact: live articles, newest first to go live.
             models.Index(fields=["status", "-first_published_at"], name="article_status_first_pub"),
+            # The page cache's next moment (articles.cache.next_boundary): the next expiry.
+            models.Index(fields=["expire_at"], name="article_expire_at"),
         ]
 
     def __str__(self):
@@ -1294,6 +1296,17 @@ class ArticleVersion(models.Model):
         get_latest_by = "number"
         constraints = [
             models.UniqueConstraint(fields=["article", "number"], name="unique_version_number")
+        ]
+        # The page cache's next moment (articles.cache.next_boundary): the next go-live. A
+        # version waiting to go live has no end yet (publish() closes only the live one's
+        # window), so only open windows are indexed: the reader queries' "live now" filter
+        # cannot use it, and keeps the plans their own indexes give it.
+        indexes = [
+            models.Index(
+                fields=["live_from"],
+                name="version_going_live",
+                condition=models.Q(live_from__isnull=False, live_until__isnull=True),
+            )
         ]
 
     def __str__(self):

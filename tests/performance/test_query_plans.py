@@ -13,9 +13,11 @@ import pytest
 from django.contrib.postgres.search import SearchQuery
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles import search
+from articles.cache import next_boundary
 from articles.models import Article, ArticleVersion, Topic
 from articles.search import ranked_ids_sql, search_terms
 from articles.views import live_articles
@@ -60,6 +62,18 @@ SEARCH_SWITCHES = ["enable_seqscan", "enable_indexscan", "enable_nestloop"]
 
 def test_live_article_list_uses_the_status_and_date_index(seeded):
     assert "article_status_published" in plan(live_articles()[:20])
+
+
+def test_the_page_caches_next_moment_is_read_through_indexes(seeded):
+    # Read at the start of every page cache generation, so after every publish.
+    with CaptureQueriesContext(connection) as queries:
+        next_boundary(timezone.now())
+    going_live, expiring = (
+        plan_sql(query["sql"], None, switches=["enable_seqscan"])
+        for query in queries.captured_queries
+    )
+    assert "version_going_live" in going_live
+    assert "article_expire_at" in expiring
 
 
 def test_topic_page_uses_the_topic_link_index(seeded):
