@@ -22,12 +22,12 @@ cache (`_served_hits`): that is what brings a hit to the cost of a plain Django 
 Only views wrapped in `reader_page_cache` are stored. Only anonymous GET and HEAD requests
 without a query string, addressed to a host named in ALLOWED_HOSTS, are served from the
 cache: any request carrying a session or messages cookie, and any query string, goes to the
-view. The key holds the scheme, the host (lower case,
-without the scheme's default port), the path and whether the reader accepts gzip, so
-anonymous requests cannot add entries without bound. A response is stored only when it is a
-plain 200 that sets no cookie, varies on nothing but encoding, and used no CSP nonce. Parts of
-the article page that change only with a new generation are also kept under it, for the times
-the page is drawn again within one (`kept_in_generation`), and in each process's memory.
+view. The key holds the scheme, the host (lower case, without the scheme's default port), the
+path and whether the reader accepts gzip, so anonymous requests cannot add entries without
+bound. A response is stored only when it is a plain 200 that sets no cookie, varies on
+nothing but encoding, and used no CSP nonce. Parts of the article page that change only with
+a new generation are also kept under it, for the times the page is drawn again within one
+(`kept_in_generation`), and in each process's memory.
 
 Reader pages carry nothing of their reader (no cookie, no CSRF token: the forms on them are
 checked without one, see inquiries.views), so one stored page is served byte for byte to

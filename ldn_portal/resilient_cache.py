@@ -131,8 +131,8 @@ class ResilientRedisCache(RedisCache):
                 while self._notices.get_message(timeout=0.0) is not None:
                     self._seen = object()
             except CACHE_ERRORS:
+                self._give_up_notices(self._notices)
                 self._notices = None
-                self._notices_retry_at = time.monotonic() + RETRY_AFTER
                 return None
             return self._seen
 
@@ -146,14 +146,18 @@ class ResilientRedisCache(RedisCache):
             if not confirmed or confirmed["type"] != "subscribe":
                 raise OSError("no confirmation of the subscription")
         except CACHE_ERRORS:
-            notices.close()
-            self._notices_retry_at = time.monotonic() + RETRY_AFTER
+            self._give_up_notices(notices)
             return False
         # Announcements made while the connection was down are lost: a reconnection, which
         # redis-py makes by itself inside get_message, counts as a change.
         notices.connection.register_connect_callback(self._notices_reconnected)
         self._notices, self._seen = notices, object()
         return True
+
+    def _give_up_notices(self, notices):
+        """Close a subscription that failed; subscribe again after RETRY_AFTER."""
+        notices.close()
+        self._notices_retry_at = time.monotonic() + RETRY_AFTER
 
     def _notices_reconnected(self, connection):
         self._seen = object()
